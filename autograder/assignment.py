@@ -1,0 +1,121 @@
+"""An assignment as data: its config block resolved against the defaults, and its checks."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from autograder.checks.api import Registry, collect
+from autograder.config import ConfigError, GradingConfig, Limits, load_config
+
+CONFIG_ENV = "AUTOGRADER_CONFIG"
+CONFIG_NAME = "grading_config.yaml"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question with every setting resolved."""
+
+    id: str
+    title: str
+    points: float
+    prompt: str
+    answer: str
+    is_function: bool
+    shapes: list[list[int]] | None
+    uses: tuple[str, ...]
+    tolerance: float
+    visibility: str
+    partial_credit: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.id} {self.title}"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    root: Path
+    notebook: Path
+    checks_path: Path
+    master: Path | None
+    solutions: tuple[Path, ...]
+    samples: Path | None
+    preload: tuple[str, ...]
+    limits: Limits
+    questions: tuple[Question, ...]
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The checks module's registered checks and inputs (loaded once)."""
+        spec = importlib.util.spec_from_file_location(f"autograder_checks_{self.name}", self.checks_path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        registry = collect(lambda: spec.loader.exec_module(module))  # type: ignore[union-attr]
+        missing = [q.id for q in self.questions if q.id not in registry.checks]
+        if missing:
+            raise ConfigError(f"{self.checks_path}: no @check for question(s) {', '.join(missing)}")
+        return registry
+
+
+def find_config(explicit: Path | str | None = None) -> Path:
+    """The config to use: explicit path, $AUTOGRADER_CONFIG, or the nearest grading_config.yaml upwards."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    raise ConfigError(f"no {CONFIG_NAME} here or above {here}; pass --config")
+
+
+def infer_name(config: GradingConfig, submission: Path | None) -> str:
+    """Guess the assignment from a file name like `A2S1.py`, `A2S1 (3).ipynb` or `jdoe_A2S1.py`."""
+    names = sorted(config.assignments, key=len, reverse=True)
+    if submission is not None:
+        stem = submission.name.lower()
+        for name in names:
+            if re.search(rf"(^|[^a-z0-9]){re.escape(name.lower())}([^a-z0-9]|$)", stem):
+                return name
+    if len(names) == 1:
+        return names[0]
+    raise ConfigError("cannot tell the assignment from the file name; pass --assignment "
+                      f"(one of {', '.join(sorted(config.assignments))})")
+
+
+def load_assignment(config_path: Path | str, name: str | None, submission: Path | None = None) -> Assignment:
+    """Load the config and resolve assignment `name` (or infer it from the submission's name)."""
+    config_path = Path(config_path)
+    config = load_config(config_path)
+    name = name or infer_name(config, submission)
+    if name not in config.assignments:
+        raise ConfigError(f"unknown assignment {name!r}; {config_path} defines {', '.join(sorted(config.assignments))}")
+    a = config.assignments[name]
+    d = config.defaults
+    root = config_path.parent.resolve()
+    limits = Limits(**{**d.limits.model_dump(), **a.limits.model_dump(exclude_none=True)})
+    questions = tuple(
+        Question(
+            id=q.id, title=q.title, points=q.points, prompt=q.prompt,
+            answer=q.answer if isinstance(q.answer, str) else q.answer.function,
+            is_function=not isinstance(q.answer, str),
+            shapes=q.shapes, uses=tuple(q.uses),
+            tolerance=q.tolerance or a.tolerance or d.tolerance,
+            visibility=q.visibility or a.visibility or d.visibility,
+            partial_credit=next(v for v in (q.partial_credit, a.partial_credit, d.partial_credit) if v is not None),
+        )
+        for q in a.questions
+    )
+    return Assignment(
+        name=name, title=a.title, root=root, notebook=root / a.notebook, checks_path=root / a.checks,
+        master=root / a.master if a.master else None, solutions=tuple(root / s for s in a.solutions),
+        samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
+        questions=questions,
+    )

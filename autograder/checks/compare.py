@@ -1,0 +1,31 @@
+"""Explained numeric comparisons: what was expected, what came out, how far off."""
+from __future__ import annotations
+
+import numpy as np
+
+np_print = dict(precision=4, suppress_small=True, floatmode="maxprec")
+
+
+def fmt(a: np.ndarray) -> str:
+    """A compact one-line rendering of a small array."""
+    return np.array2string(np.asarray(a), separator=", ", max_line_width=10_000, **np_print)
+
+
+def max_error(actual: np.ndarray, expected: np.ndarray) -> tuple[float, tuple[int, ...]]:
+    """Largest absolute element-wise difference and where it occurs (NaN counts as infinite)."""
+    diff = np.abs(np.asarray(actual, dtype=np.float64) - np.asarray(expected, dtype=np.float64))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    where = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
+    return (float(diff.max()) if diff.size else 0.0), tuple(int(i) for i in where)
+
+
+def explain_close(what: str, actual: np.ndarray, expected: np.ndarray, tol: float) -> tuple[bool, str]:
+    """Compare within `tol` (max abs error) and say so in words a student can act on."""
+    if np.shape(actual) != np.shape(expected):
+        return False, f"{what}: expected shape {np.shape(expected)}, got {np.shape(actual)}"
+    err, where = max_error(actual, expected)
+    verdict = "within" if err <= tol else "exceeds"
+    at = f" at index {list(where)}" if len(where) else ""
+    text = (f"{what}: expected {fmt(expected)}, got {fmt(actual)}; "
+            f"max abs error {err:.4g}{at} {verdict} tolerance {tol:g}")
+    return err <= tol, text

@@ -1,0 +1,162 @@
+"""Load and validate `grading_config.yaml`.
+
+Every user mistake (unknown key, wrong type, missing file) becomes a one-line
+`ConfigError` naming the offending field.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+
+
+class ConfigError(Exception):
+    """A problem with grading_config.yaml that the instructor must fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    """Resource limits for one student run."""
+
+    timeout: float = Field(60, gt=0)
+    cell_timeout: float = Field(10, gt=0)
+    cpu_seconds: int = Field(60, gt=0)
+    memory_mb: int = Field(4096, ge=256)
+    processes: int = Field(64, ge=1)
+    file_size_mb: int = Field(16, ge=1)
+    output_kb: int = Field(64, ge=1)
+
+
+class LimitsOverride(_Strict):
+    timeout: Optional[float] = Field(None, gt=0)
+    cell_timeout: Optional[float] = Field(None, gt=0)
+    cpu_seconds: Optional[int] = Field(None, gt=0)
+    memory_mb: Optional[int] = Field(None, ge=256)
+    processes: Optional[int] = Field(None, ge=1)
+    file_size_mb: Optional[int] = Field(None, ge=1)
+    output_kb: Optional[int] = Field(None, ge=1)
+
+
+class Defaults(_Strict):
+    tolerance: float = Field(0.01, gt=0)
+    visibility: Visibility = "after_published"
+    partial_credit: bool = True
+    limits: Limits = Limits()
+
+
+class FunctionAnswer(_Strict):
+    """An answer that is a function the grader calls with inputs chosen by the checks."""
+
+    function: str
+
+
+class QuestionConfig(_Strict):
+    """One graded question as written in the config file."""
+
+    id: str
+    title: str
+    points: float = Field(gt=0)
+    prompt: str = Field(min_length=3)
+    answer: str | FunctionAnswer
+    shapes: Optional[list[list[int]]] = None
+    uses: list[str] = []
+    tolerance: Optional[float] = Field(None, gt=0)
+    visibility: Optional[Visibility] = None
+    partial_credit: Optional[bool] = None
+
+    @field_validator("answer")
+    @classmethod
+    def _identifier(cls, v: str | FunctionAnswer) -> str | FunctionAnswer:
+        name = v if isinstance(v, str) else v.function
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} is not a Python name")
+        return v
+
+
+class AssignmentConfig(_Strict):
+    title: str
+    notebook: Path
+    checks: Path
+    master: Optional[Path] = None
+    solutions: list[Path] = []
+    samples: Optional[Path] = None
+    preload: list[str] = []
+    tolerance: Optional[float] = Field(None, gt=0)
+    visibility: Optional[Visibility] = None
+    partial_credit: Optional[bool] = None
+    limits: LimitsOverride = LimitsOverride()
+    questions: list[QuestionConfig] = Field(min_length=1)
+
+
+class GradingConfig(_Strict):
+    defaults: Defaults = Defaults()
+    assignments: dict[str, AssignmentConfig] = Field(min_length=1)
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _one_line(err: ValidationError, source: Path, raw: dict) -> str:
+    first = err.errors()[0]
+    loc = list(first["loc"])
+    # Name questions by their id rather than their list index.
+    if len(loc) >= 4 and loc[0] == "assignments" and loc[2] == "questions" and isinstance(loc[3], int):
+        try:
+            qid = raw["assignments"][loc[1]]["questions"][loc[3]]["id"]
+            loc[3] = f"[{qid}]"
+        except (KeyError, IndexError, TypeError):
+            pass
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return f"{source}: {_field_path(tuple(loc))}: {msg}"
+
+
+def load_config(path: Path | str) -> GradingConfig:
+    """Parse and validate the config file; relative paths resolve against its folder."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        config = GradingConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e, path, raw)) from None
+    _check_semantics(config, path, path.parent)
+    return config
+
+
+def _check_semantics(config: GradingConfig, source: Path, root: Path) -> None:
+    for name, a in config.assignments.items():
+        where = f"{source}: assignments.{name}"
+        for field in ("notebook", "checks", "master"):
+            p = getattr(a, field)
+            if p is not None and not (root / p).is_file():
+                raise ConfigError(f"{where}.{field}: file not found: {p}")
+        for i, p in enumerate(a.solutions):
+            if not (root / p).is_file():
+                raise ConfigError(f"{where}.solutions[{i}]: file not found: {p}")
+        if a.samples is not None and not (root / a.samples).is_dir():
+            raise ConfigError(f"{where}.samples: folder not found: {a.samples}")
+        ids = [q.id for q in a.questions]
+        for q in a.questions:
+            if ids.count(q.id) > 1:
+                raise ConfigError(f"{where}.questions[{q.id}].id: duplicate id")
+            for dep in q.uses:
+                if dep not in ids or ids.index(dep) >= ids.index(q.id):
+                    raise ConfigError(
+                        f"{where}.questions[{q.id}].uses: {dep!r} is not an earlier question"
+                    )

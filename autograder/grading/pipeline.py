@@ -1,0 +1,145 @@
+"""Grade one submission: each step is a small function; data flows one way."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from autograder.assignment import Assignment, Question
+from autograder.checks.api import CallResult, Context, Part
+from autograder.checks.public import public_parts
+from autograder.checks.values import Answer, decode_wire
+from autograder.grading.report import GradeReport, QuestionResult, score_parts
+from autograder.locate import Located, Target, locate
+from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
+from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
+from autograder.submission import Cell, Submission, SubmissionError, load_submission
+
+MAX_ELEMENTS = 1_000_000
+
+
+def grade_file(path: Path | str, assignment: Assignment, public_only: bool = False) -> GradeReport:
+    """Grade the file at `path`; never raises for anything the student did."""
+    start = time.monotonic()
+    path = Path(path)
+    try:
+        submission = load_submission(path)
+    except SubmissionError as e:
+        report = unreadable(assignment, path.name, str(e), public_only)
+    else:
+        report = grade_submission(submission, assignment, public_only)
+    report.execution_time = time.monotonic() - start
+    return report
+
+
+def unreadable(assignment: Assignment, name: str, message: str, public_only: bool = False) -> GradeReport:
+    """The report for a file that could not be read at all: every question at zero, one clear reason."""
+    results = [QuestionResult(q, 0.0, [f"Not graded: {message}"]) for q in assignment.questions]
+    return GradeReport(assignment.name, name, "unreadable", results, failure=message, public_only=public_only)
+
+
+def grade_submission(submission: Submission, assignment: Assignment, public_only: bool = False) -> GradeReport:
+    """Run the submission's cells in isolation and check every question."""
+    cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
+    inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
+              if q.is_function and q.id in assignment.registry.inputs}
+    plan = build_plan(cells, where, assignment, inputs)
+    outcome = run_plan(plan, assignment.limits)
+    answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
+    results = [
+        grade_question(q, answers, outcome, cells, where[q.id], assignment, inputs, public_only)
+        for q in assignment.questions
+    ]
+    notes = submission.notes + [f"{cells[i].label}: {n}" for i, r in sorted(outcome.cells.items()) for n in r.notes]
+    return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,
+                       outcome.output, outcome.failure, public_only=public_only)
+
+
+def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignment,
+               inputs: dict[str, list]) -> Plan:
+    """The plan the child runs: every cell, and after each question's cell, what to read."""
+    plan = Plan([PlanCell(c.source, c.filename, c.first_line) for c in cells],
+                preload=list(assignment.preload), max_elements=MAX_ELEMENTS)
+    for q in assignment.questions:
+        loc = where[q.id]
+        if q.is_function:
+            call = Call(q.id, q.answer, inputs.get(q.id, []))
+            (plan.final_calls if loc.cell is None else plan.calls.setdefault(loc.cell, [])).append(call)
+        else:
+            cap = Capture(q.id, q.answer)
+            (plan.final_captures if loc.cell is None else plan.captures.setdefault(loc.cell, [])).append(cap)
+    return plan
+
+
+def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome, cells: list[Cell],
+                   loc: Located, assignment: Assignment, inputs: dict[str, list],
+                   public_only: bool) -> QuestionResult:
+    """Public checks, then (unless public_only) the hidden check; explain everything."""
+    lines = [_where(q, loc, cells)]
+    if loc.cell is not None:
+        lines += _cell_trouble(outcome.cells.get(loc.cell), cells)
+    if outcome.failure:
+        lines.append(f"Grading stopped early: your code {outcome.failure}.")
+    answer = answers[q.id]
+    if q.is_function:
+        calls, parts = _function_calls(q, outcome, inputs.get(q.id, []))
+    else:
+        calls, parts = [], public_parts(answer, q.shapes)
+    if not public_only and all(p.passed for p in parts):
+        ctx = Context(answer, answers, q.tolerance, calls)
+        assignment.registry.checks[q.id](ctx)
+        parts += ctx.parts
+    lines += [p.message if not (p.weight or p.required) else ("✓ " if p.passed else "✗ ") + p.message
+              for p in parts if p.message]
+    score = 0.0 if public_only else score_parts(parts, q.points, q.partial_credit)
+    return QuestionResult(q, score, lines)
+
+
+def _where(q: Question, loc: Located, cells: list[Cell]) -> str:
+    if loc.cell is None:
+        return (f"Could not find the cell for {q.id} (its prompt comment and an assignment to `{q.answer}` "
+                f"are missing); used the value `{q.answer}` had at the end of your file.")
+    how = "by its prompt" if loc.how == "prompt" else f"where `{q.answer}` is assigned (its prompt is missing)"
+    return f"Answer read from `{q.answer}` right after your cell at {cells[loc.cell].label} ({how})."
+
+
+def _source_line(cells: list[Cell], lineno: object) -> str:
+    """The student's text of a reported line (errors may point into an earlier cell's helper)."""
+    if not isinstance(lineno, int):
+        return ""
+    return next((text for c in cells if (text := c.line(lineno))), "")
+
+
+def _cell_trouble(report: CellReport | None, cells: list[Cell]) -> list[str]:
+    if report is None:
+        return ["✗ That cell never ran."]
+    if report.status == "ok" or report.error is None:
+        return []
+    err = report.error
+    at = f" at line {err['line']}" if isinstance(err.get("line"), int) else ""
+    code = _source_line(cells, err.get("line"))
+    code = f" (`{code}`)" if code else ""
+    if err.get("type") in ("SyntaxError", "IndentationError", "TabError"):
+        return [f"✗ That cell has a {err.get('type')}{at}{code}, so it did not run."]
+    if report.status in ("timeout", "crashed"):
+        return [f"✗ That cell {err.get('message')} and was skipped."]
+    return [f"! That cell raised {err.get('message')}{at}{code}; its answer is read as the cell left it."]
+
+
+def _function_calls(q: Question, outcome: RunOutcome, inputs: list) -> tuple[list[CallResult], list[Part]]:
+    """Decode a function answer's calls; public part: the name is bound to a function."""
+    event = outcome.calls.get(q.id)
+    results = event.get("results") if isinstance(event, dict) else None
+    if not isinstance(results, list):
+        wire = event.get("value") if isinstance(event, dict) else None
+        found = decode_wire(q.answer, wire, MAX_ELEMENTS)
+        problem = found.problem if not found.usable else f"`{q.answer}` is a {found.describe()}, not a function"
+        return [], [Part(False, problem or f"`{q.answer}` is not a function", required=True)]
+    calls = []
+    for args, r in zip(inputs, results):
+        if isinstance(r, dict) and "ok" in r:
+            calls.append(CallResult(args, decode_wire(f"{q.answer}(...)", r["ok"], MAX_ELEMENTS)))
+        else:
+            err = r.get("error") if isinstance(r, dict) else None
+            msg = err.get("message") if isinstance(err, dict) else "failed"
+            calls.append(CallResult(args, None, str(msg)[:300]))
+    return calls, [Part(True, f"`{q.answer}` is a function", 0.0, True)]

@@ -1,0 +1,1 @@
+"""Writing grading reports out: Gradescope's results.json and a terminal table."""

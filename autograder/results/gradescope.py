@@ -1,0 +1,76 @@
+"""Gradescope's results.json format (one test per question)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from autograder import __version__
+from autograder.grading.report import GradeReport
+
+MAX_STUDENT_OUTPUT = 8000
+
+
+def results_json(report: GradeReport) -> dict:
+    """The results.json document for `report`."""
+    tests = [
+        {
+            "name": q.question.name,
+            "number": q.question.id,
+            "score": q.score,
+            "max_score": q.question.points,
+            "status": "passed" if q.passed else "failed",
+            "output": "\n".join(q.lines),
+            "output_format": "text",
+            "visibility": q.question.visibility,
+        }
+        for q in report.questions
+    ]
+    return {
+        "score": report.score,
+        "execution_time": round(report.execution_time, 3),
+        "output": _summary(report),
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "assignment": report.assignment,
+            "submission": report.submission,
+            "format": report.format,
+            "isolation": report.isolation,
+            "grader_version": __version__,
+            "failure": report.failure,
+        },
+    }
+
+
+def _summary(report: GradeReport) -> str:
+    lines = [f"{report.assignment}: {report.score:g} / {report.max_score:g} points "
+             f"({report.submission}, read as {report.format})."]
+    if report.failure:
+        lines.append(f"Problem: {report.failure}")
+    lines += [f"Note: {n}" for n in report.notes]
+    if report.student_output.strip():
+        out = report.student_output
+        if len(out) > MAX_STUDENT_OUTPUT:
+            out = out[:MAX_STUDENT_OUTPUT] + "\n[... output shortened]"
+        lines += ["", "What your code printed:", out.rstrip()]
+    return "\n".join(lines)
+
+
+def write_results(report: GradeReport, path: Path | str) -> None:
+    """Write results.json atomically (a reader never sees a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(results_json(report), indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

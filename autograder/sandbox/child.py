@@ -1,0 +1,136 @@
+"""Child side: execute a plan's cells one statement at a time and report events.
+
+This is the only module that runs student code. It is started as
+`python -I -m autograder.sandbox.child`, reads a plan (JSON) on stdin and
+writes one JSON event per line to the descriptor named by
+$AUTOGRADER_EVENT_FD. It never decides a grade.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+from autograder.sandbox.encode import Encoder
+
+
+
+class _Events:
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._dumps = json.dumps
+        self._write = os.write
+
+    def send(self, **event: Any) -> None:
+        data = (self._dumps(event) + "\n").encode()
+        while data:
+            data = data[self._write(self._fd, data):]
+
+
+class _IPythonStub:
+    """Stands in for `get_ipython()` in scripts exported by nbconvert: shell and magics do nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def _error(exc: BaseException, filename: str) -> dict:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    line = frames[-1].lineno if frames else getattr(exc, "lineno", None)
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
+    return {"type": type(exc).__name__, "message": message[:500], "line": line}
+
+
+def _run_cell(cell: dict, index: int, ns: dict, events: _Events) -> bool:
+    """Run one cell statement by statement; return False if it could not even be parsed."""
+    filename = cell["filename"]
+    try:
+        tree = ast.parse(cell["source"], filename)
+        ast.increment_lineno(tree, cell["first_line"] - 1)
+    except (SyntaxError, ValueError) as exc:
+        err = _error(exc, filename)
+        if isinstance(exc, SyntaxError) and exc.lineno is not None:
+            err["line"] = exc.lineno + cell["first_line"] - 1
+        events.send(ev="end", cell=index, error=err)
+        return False
+    for node in tree.body:
+        try:
+            exec(compile(ast.Module([node], []), filename, "exec"), ns)
+        except ImportError as exc:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                events.send(ev="note", cell=index, line=node.lineno, text=_error(exc, filename)["message"])
+                continue
+            events.send(ev="end", cell=index, error=_error(exc, filename))
+            return True
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends end the cell, not the run
+            events.send(ev="end", cell=index, error=_error(exc, filename))
+            return True
+    events.send(ev="end", cell=index, error=None)
+    return True
+
+
+def _capture(cap: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
+    present = cap["name"] in ns
+    events.send(ev="capture", key=cap["key"], value=encoder.encode(ns.get(cap["name"]), present))
+
+
+def _call(call: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
+    fn = ns.get(call["name"])
+    if not callable(fn):
+        events.send(ev="call", key=call["key"], results=None, value=encoder.encode(fn, call["name"] in ns))
+        return
+    results = []
+    for args in call["inputs"]:
+        try:
+            out = fn(*[encoder.to_input(a, call["convert"]) for a in args])
+            results.append({"ok": encoder.encode(out)})
+        except BaseException as exc:  # noqa: BLE001
+            results.append({"error": _error(exc, "")})
+    events.send(ev="call", key=call["key"], results=results)
+
+
+def main() -> None:
+    events = _Events(int(os.environ["AUTOGRADER_EVENT_FD"]))
+    plan = json.loads(sys.stdin.buffer.read())
+    sys.stdin = open(os.devnull)
+    for module in plan["preload"]:
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+    encoder = Encoder(plan["max_elements"])
+    events.send(ev="ready")
+    ns: dict[str, Any] = {"__name__": "__main__", "get_ipython": _IPythonStub}
+    sys.argv = ["submission"]
+    skip = set(plan["skip"])
+    captures = plan["captures"]
+    calls = plan["calls"]
+    for index, cell in enumerate(plan["cells"]):
+        if index in skip:
+            continue
+        events.send(ev="start", cell=index)
+        if not _run_cell(cell, index, ns, events):
+            continue
+        for cap in captures.get(str(index), ()):
+            _capture(cap, ns, encoder, events)
+        for call in calls.get(str(index), ()):
+            _call(call, ns, encoder, events)
+    events.send(ev="start", cell=-1)
+    for cap in plan["final_captures"]:
+        _capture(cap, ns, encoder, events)
+    for call in plan["final_calls"]:
+        _call(call, ns, encoder, events)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the student may have replaced the streams
+            pass
+    events.send(ev="done")
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

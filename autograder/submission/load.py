@@ -1,0 +1,54 @@
+"""Load a submission file into cells: decode, split by format, neutralise magics."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from autograder.submission.cells import Cell, Submission, SubmissionError
+from autograder.submission.decode import decode
+from autograder.submission.magics import neutralise
+from autograder.submission.notebook import split_notebook
+from autograder.submission.script import split_script
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+def load_submission(path: Path | str) -> Submission:
+    """Read `path` (.py or .ipynb); raise SubmissionError with a clear message if impossible."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise SubmissionError(f"{path.name} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        raise SubmissionError(f"cannot read {path.name}: {e.strerror}") from None
+    return load_bytes(data, path.name)
+
+
+def load_bytes(data: bytes, name: str) -> Submission:
+    """Load a submission from its bytes; `name` decides the format (.ipynb or anything else as .py)."""
+    text, notes = decode(data)
+    if name.lower().endswith(".ipynb") or (not name.lower().endswith(".py") and text.lstrip().startswith("{")):
+        cells, more = split_notebook(text, name)
+        fmt = "notebook"
+        notes += more
+    else:
+        cells, fmt = split_script(text, name)
+    cleaned = []
+    for cell in cells:
+        source, more = neutralise(cell.source)
+        notes += [f"{cell.label}: {n}" for n in more]
+        cleaned.append(replace(cell, source=source))
+    if not any(c.source.strip() for c in cleaned):
+        raise SubmissionError(f"{name} contains no code")
+    return Submission(name, fmt, cleaned, notes)
+
+
+def split_cell(cell: Cell, line_index: int) -> tuple[Cell, Cell]:
+    """Split `cell` before its 0-based line `line_index` (used to isolate a question's code)."""
+    lines = cell.source.split("\n")
+    head = replace(cell, source="\n".join(lines[:line_index]))
+    first = cell.first_line + line_index
+    label = f"line {first}" if cell.label.startswith("line") else f"{cell.label}, line {line_index + 1}"
+    tail = Cell("\n".join(lines[line_index:]), cell.filename, first, label)
+    return head, tail
