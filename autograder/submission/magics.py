@@ -13,7 +13,7 @@ def neutralise(source: str) -> tuple[str, list[str]]:
     """Replace magic/shell lines with `pass` (keeping indentation and line numbers)."""
     lines = source.split("\n")
     notes = []
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    first = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
     if first is not None:
         m = _CELL_MAGIC.match(lines[first])
         if m and m.group("name") not in _PYTHON_CELL_MAGICS:

@@ -1,0 +1,83 @@
+"""grading_config.yaml is validated on load with one-line errors naming the field."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from autograder.assignment import infer_name, load_assignment
+from autograder.config import ConfigError, load_config
+from conftest import CONFIG, REPO
+
+
+def _variant(tmp_path, mutate) -> str:
+    raw = yaml.safe_load(CONFIG.read_text())
+    mutate(raw)
+    for a in raw["assignments"].values():
+        for key in ("notebook", "checks", "master", "samples"):
+            if key in a:
+                a[key] = str(REPO / a[key])
+        a["solutions"] = [str(REPO / s) for s in a.get("solutions", [])]
+    path = tmp_path / "grading_config.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return str(path)
+
+
+def _error(tmp_path, mutate) -> str:
+    with pytest.raises(ConfigError) as e:
+        load_config(_variant(tmp_path, mutate))
+    message = str(e.value)
+    assert "\n" not in message
+    return message
+
+
+def test_repository_config_is_valid(a2s1):
+    assert [q.id for q in a2s1.questions] == ["1.2.1", "1.2.2", "1.3.1", "1.3.2", "1.4.1", "1.4.2"]
+    assert all(q.tolerance == 0.01 for q in a2s1.questions)
+
+
+def test_unknown_key_names_the_field(tmp_path):
+    msg = _error(tmp_path, lambda r: r["assignments"]["A2S1"]["questions"][0].update(tolerence=0.1))
+    assert "assignments.A2S1.questions.[1.2.1].tolerence: unknown key" in msg
+
+
+def test_wrong_type_names_the_field(tmp_path):
+    msg = _error(tmp_path, lambda r: r["defaults"]["limits"].update(timeout="soon"))
+    assert "defaults.limits.timeout" in msg
+
+
+def test_missing_file_names_the_field(tmp_path):
+    msg = _error(tmp_path, lambda r: r["assignments"]["A2S1"].update(checks="nowhere/checks.py"))
+    assert "assignments.A2S1.checks: file not found:" in msg and msg.endswith("nowhere/checks.py")
+
+
+def test_uses_must_name_an_earlier_question(tmp_path):
+    msg = _error(tmp_path, lambda r: r["assignments"]["A2S1"]["questions"][0].update(uses=["1.4.2"]))
+    assert "questions[1.2.1].uses" in msg
+
+
+def test_per_question_settings_override_defaults(tmp_path):
+    def mutate(r):
+        r["assignments"]["A2S1"]["questions"][1].update(tolerance=0.05, visibility="visible")
+        r["assignments"]["A2S1"]["limits"] = {"cell_timeout": 3}
+    a = load_assignment(_variant(tmp_path, mutate), "A2S1")
+    assert a.questions[1].tolerance == 0.05 and a.questions[1].visibility == "visible"
+    assert a.questions[0].tolerance == 0.01
+    assert a.limits.cell_timeout == 3 and a.limits.timeout == 60
+
+
+@pytest.mark.parametrize("name", ["A2S1.py", "A2S1 (2).ipynb", "jdoe_A2S1.py", "a2s1.py", "homework.py"])
+def test_assignment_is_inferred_from_the_file_name(name, tmp_path):
+    from pathlib import Path
+    assert infer_name(load_config(CONFIG), Path(name)) == "A2S1"
+
+
+def test_cli_reports_config_errors_without_traceback(tmp_path):
+    path = _variant(tmp_path, lambda r: r["defaults"].update(colour="blue"))
+    result = subprocess.run([sys.executable, "-m", "autograder.cli", "check", "x.py", "--config", path],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "defaults.colour: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr
