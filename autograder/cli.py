@@ -6,8 +6,14 @@ from pathlib import Path
 
 import click
 
-from autograder.assignment import Assignment, find_config, load_assignment
-from autograder.config import ConfigError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.assignment import Assignment
+    from autograder.grading import GradeReport
+
+# Most assignments import torch: the fork server starts importing it while the grader loads.
+SPECULATIVE_PRELOAD = ("torch",)
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                              help="grading_config.yaml to use (default: nearest one upwards, or $AUTOGRADER_CONFIG).")
@@ -16,12 +22,28 @@ assignment_option = click.option("--assignment", "-a", "assignment_name",
 
 
 def _assignment(config_path: Path | None, name: str | None, submission: Path | None) -> Assignment:
+    from autograder.assignment import find_config, load_assignment
+    from autograder.config import ConfigError
+
     try:
         assignment = load_assignment(find_config(config_path), name, submission)
         _ = assignment.registry
         return assignment
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
+
+
+def _grade(submission: Path, name: str | None, config_path: Path | None, public_only: bool) -> GradeReport:
+    """Grade one file; the fork server starts importing torch before the grader has loaded."""
+    from autograder.sandbox.launcher import ForkServer
+
+    with ForkServer(SPECULATIVE_PRELOAD) as server:
+        from autograder.grading import grade_file
+
+        assignment = _assignment(config_path, name, submission)
+        conn = server.connections[0]
+        conn.preload(assignment.preload)
+        return grade_file(submission, assignment, public_only, conn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,12 +61,10 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Show each question's explanation in the table.")
 def grade(submission: Path, assignment_name: str | None, config_path: Path | None, out: Path, verbose: bool) -> None:
     """Grade one SUBMISSION (.py or .ipynb) and write results.json."""
-    from autograder.grading import grade_file
     from autograder.results.gradescope import write_results
     from autograder.results.table import print_report
 
-    assignment = _assignment(config_path, assignment_name, submission)
-    report = grade_file(submission, assignment)
+    report = _grade(submission, assignment_name, config_path, public_only=False)
     write_results(report, out)
     print_report(report, verbose=verbose)
     click.echo(f"Wrote {out}")
@@ -56,11 +76,9 @@ def grade(submission: Path, assignment_name: str | None, config_path: Path | Non
 @config_option
 def check(submission: Path, assignment_name: str | None, config_path: Path | None) -> None:
     """Run only the public checks on SUBMISSION (what a student can run before handing in)."""
-    from autograder.grading import grade_file
     from autograder.results.table import print_report
 
-    assignment = _assignment(config_path, assignment_name, submission)
-    report = grade_file(submission, assignment, public_only=True)
+    report = _grade(submission, assignment_name, config_path, public_only=True)
     print_report(report)
     if any(line.startswith("✗") for q in report.questions for line in q.lines):
         sys.exit(1)

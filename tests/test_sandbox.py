@@ -7,24 +7,35 @@ import psutil
 import pytest
 
 from autograder.config import Limits
+from autograder.sandbox.launcher import ForkServer
 from autograder.sandbox.plan import Capture, Plan, PlanCell
 from autograder.sandbox.runner import run_plan
 
 LIMITS = Limits(timeout=30, cell_timeout=2, memory_mb=1024, output_kb=4, file_size_mb=1)
 
 
-def run(*sources: str, limits: Limits = LIMITS, preload: list[str] | None = None):
-    """Run cells; after each cell i capture variable `v{i}` under key str(i)."""
-    cells = [PlanCell(src, "sub.py", 1 + 100 * i) for i, src in enumerate(sources)]
-    captures = {i: [Capture(str(i), f"v{i}")] for i in range(len(sources))}
-    return run_plan(Plan(cells, captures=captures, preload=preload or []), limits)
+@pytest.fixture(scope="module")
+def server():
+    with ForkServer([]) as s:
+        yield s
+
+
+@pytest.fixture
+def run(server):
+    def _run(*sources: str, limits: Limits = LIMITS):
+        """Run cells; after each cell i capture variable `v{i}` under key str(i)."""
+        cells = [PlanCell(src, "sub.py", 1 + 100 * i) for i, src in enumerate(sources)]
+        captures = {i: [Capture(str(i), f"v{i}")] for i in range(len(sources))}
+        return run_plan(Plan(cells, captures=captures), limits, server.connections[0])
+
+    return _run
 
 
 def value(outcome, i):
     return outcome.captures.get(str(i), {}).get("data")
 
 
-def test_values_cross_as_plain_data():
+def test_values_cross_as_plain_data(run):
     out = run("v0 = [[1, 2.5], [3, 4]]", "import numpy as np\nv1 = np.arange(3)", "v2 = 'text'", "v3 = None")
     assert out.captures["0"] == {"type": "array", "dtype": "list", "shape": [2, 2], "data": [1.0, 2.5, 3.0, 4.0]}
     assert value(out, 1) == [0.0, 1.0, 2.0]
@@ -32,82 +43,82 @@ def test_values_cross_as_plain_data():
     assert out.failure is None
 
 
-def test_a_hanging_cell_costs_only_itself():
+def test_a_hanging_cell_costs_only_itself(run):
     out = run("v0 = 1", "while True:\n    pass", "v2 = v0 + 1")
     assert out.cells[1].status == "timeout"
     assert value(out, 0) == [1.0] and value(out, 2) == [2.0]
     assert "1" not in out.captures
 
 
-def test_exiting_the_process_costs_only_that_cell():
+def test_exiting_the_process_costs_only_that_cell(run):
     out = run("v0 = 1", "import os\nv1 = 5\nos._exit(0)", "import sys\nv2 = 2\nsys.exit(0)", "v3 = 3")
     assert out.cells[1].status == "crashed" and "1" not in out.captures
     assert out.cells[2].status == "error" and value(out, 2) == [2.0]
     assert value(out, 3) == [3.0]
 
 
-def test_an_error_keeps_the_value_the_cell_left():
+def test_an_error_keeps_the_value_the_cell_left(run):
     out = run("v0 = 7\nraise ValueError('later line')")
     assert value(out, 0) == [7.0]
     assert out.cells[0].error["type"] == "ValueError" and out.cells[0].error["line"] == 2
 
 
-def test_syntax_error_cell_is_not_captured():
+def test_syntax_error_cell_is_not_captured(run):
     out = run("v0 = 1", "v0 = 2\nv1 =")
     assert out.cells[1].error["type"] == "SyntaxError" and out.cells[1].error["line"] == 102
     assert "1" not in out.captures
 
 
-def test_missing_import_is_skipped_and_the_cell_goes_on():
+def test_missing_import_is_skipped_and_the_cell_goes_on(run):
     out = run("import d2l\nimport math\nv0 = math.pi")
     assert out.cells[0].status == "ok" and value(out, 0)[0] == pytest.approx(3.14159, abs=1e-4)
     assert "d2l" in out.cells[0].notes[0]
 
 
-def test_memory_grab_is_an_error_in_that_cell():
+def test_memory_grab_is_an_error_in_that_cell(run):
     out = run("v0 = bytearray(4 * 1024**3)", "v1 = 1")
     assert out.cells[0].status in ("error", "crashed")
     assert value(out, 1) == [1.0]
 
 
-def test_deep_recursion_is_an_error_in_that_cell():
+def test_deep_recursion_is_an_error_in_that_cell(run):
     out = run("def f(n):\n    return f(n + 1)\nf(0)", "v1 = 1")
     assert out.cells[0].error["type"] == "RecursionError" and value(out, 1) == [1.0]
 
 
-def test_huge_output_is_capped():
+def test_huge_output_is_capped(run):
     out = run("for i in range(10**5):\n    print('x' * 100)\nv0 = 1")
     assert len(out.output) < 5000 and "more bytes of output not shown" in out.output
     assert value(out, 0) == [1.0]
 
 
-def test_file_size_limit_is_an_error():
+def test_file_size_limit_is_an_error(run):
     out = run("open('big', 'wb').write(b'0' * 5 * 1024**2)", "v1 = 1")
     assert out.cells[0].error["type"] in ("OSError", "IOError") and value(out, 1) == [1.0]
 
 
-def test_no_process_survives_the_run():
+def test_no_process_survives_the_run(run, server):
     out = run("import subprocess\np = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
               "import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(300)\nv0 = 1")
     assert value(out, 0) == [1.0]
-    assert psutil.Process().children(recursive=True) == []
+    assert psutil.Process().children(recursive=True) == [psutil.Process(server.pid)]
 
 
-def test_the_student_sees_none_of_the_graders_environment(monkeypatch):
+def test_the_student_sees_none_of_the_graders_environment(run, monkeypatch):
     monkeypatch.setenv("GRADER_SECRET", "s3cret")
     out = run("import os\nv0 = [len(os.environ.get('GRADER_SECRET', ''))]\nprint(sorted(os.environ))")
     assert value(out, 0) == [0.0]
     assert "GRADER_SECRET" not in out.output
 
 
-def test_working_folder_is_private_and_removed():
+def test_working_folder_is_private_and_removed(run):
     out = run("import os\nopen('results.json', 'w').write('{}')\nprint(os.getcwd())\nv0 = 1")
     scratch = out.output.strip()
     assert scratch != os.getcwd() and not os.path.exists(scratch)
 
 
-def test_whole_submission_timeout_stops_everything():
+def test_whole_submission_timeout_stops_everything(run, server):
     out = run("import time\ntime.sleep(2.5)", "import time\ntime.sleep(2.5)", "v2 = 1",
               limits=Limits(timeout=3, cell_timeout=10))
     assert out.failure is not None and "out of time" in out.failure
-    assert psutil.Process().children(recursive=True) == []
+    assert psutil.Process().children(recursive=True) == [psutil.Process(server.pid)]

@@ -10,6 +10,7 @@ from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
 from autograder.grading.report import GradeReport, QuestionResult, score_parts
 from autograder.locate import Located, Target, locate
+from autograder.sandbox.launcher import Connection, ForkServer
 from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
 from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
 from autograder.submission import Cell, Submission, SubmissionError, load_submission
@@ -17,16 +18,23 @@ from autograder.submission import Cell, Submission, SubmissionError, load_submis
 MAX_ELEMENTS = 1_000_000
 
 
-def grade_file(path: Path | str, assignment: Assignment, public_only: bool = False) -> GradeReport:
-    """Grade the file at `path`; never raises for anything the student did."""
+def grade_file(path: Path | str, assignment: Assignment, public_only: bool = False,
+               conn: Connection | None = None) -> GradeReport:
+    """Grade the file at `path`; never raises for anything the student did.
+
+    `conn` is a channel to a running fork server; without one, a server is started for this file.
+    """
     start = time.monotonic()
     path = Path(path)
+    if conn is None:
+        with ForkServer(assignment.preload) as server:
+            return grade_file(path, assignment, public_only, server.connections[0])
     try:
         submission = load_submission(path)
     except SubmissionError as e:
         report = unreadable(assignment, path.name, str(e), public_only)
     else:
-        report = grade_submission(submission, assignment, public_only)
+        report = grade_submission(submission, assignment, conn, public_only)
     report.execution_time = time.monotonic() - start
     return report
 
@@ -37,13 +45,14 @@ def unreadable(assignment: Assignment, name: str, message: str, public_only: boo
     return GradeReport(assignment.name, name, "unreadable", results, failure=message, public_only=public_only)
 
 
-def grade_submission(submission: Submission, assignment: Assignment, public_only: bool = False) -> GradeReport:
+def grade_submission(submission: Submission, assignment: Assignment, conn: Connection,
+                     public_only: bool = False) -> GradeReport:
     """Run the submission's cells in isolation and check every question."""
     cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
     inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
               if q.is_function and q.id in assignment.registry.inputs}
     plan = build_plan(cells, where, assignment, inputs)
-    outcome = run_plan(plan, assignment.limits)
+    outcome = run_plan(plan, assignment.limits, conn)
     answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
     results = [
         grade_question(q, answers, outcome, cells, where[q.id], assignment, inputs, public_only)
@@ -57,8 +66,7 @@ def grade_submission(submission: Submission, assignment: Assignment, public_only
 def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignment,
                inputs: dict[str, list]) -> Plan:
     """The plan the child runs: every cell, and after each question's cell, what to read."""
-    plan = Plan([PlanCell(c.source, c.filename, c.first_line) for c in cells],
-                preload=list(assignment.preload), max_elements=MAX_ELEMENTS)
+    plan = Plan([PlanCell(c.source, c.filename, c.first_line) for c in cells], max_elements=MAX_ELEMENTS)
     for q in assignment.questions:
         loc = where[q.id]
         if q.is_function:

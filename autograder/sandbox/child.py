@@ -1,9 +1,9 @@
 """Child side: execute a plan's cells one statement at a time and report events.
 
-This is the only module that runs student code. It is started as
-`python -I -m autograder.sandbox.child`, reads a plan (JSON) on stdin and
-writes one JSON event per line to the descriptor named by
-$AUTOGRADER_EVENT_FD. It never decides a grade.
+This is the only module that runs student code. The fork server calls `main`
+in a freshly forked, already limited child: it reads a plan (JSON) from
+descriptor 0 and writes one JSON event per line to the event descriptor. It
+never decides a grade.
 """
 from __future__ import annotations
 
@@ -92,15 +92,19 @@ def _call(call: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
     events.send(ev="call", key=call["key"], results=results)
 
 
-def main() -> None:
-    events = _Events(int(os.environ["AUTOGRADER_EVENT_FD"]))
-    plan = json.loads(sys.stdin.buffer.read())
-    sys.stdin = open(os.devnull)
-    for module in plan["preload"]:
-        try:
-            __import__(module)
-        except ImportError:
-            pass
+def _read_plan(fd: int) -> dict:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    os.close(fd)
+    return json.loads(b"".join(chunks))
+
+
+def main(event_fd: int) -> None:
+    """Run the plan read from descriptor 0; never returns."""
+    events = _Events(event_fd)
+    plan = _read_plan(0)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - input() gets EOF
     encoder = Encoder(plan["max_elements"])
     events.send(ev="ready")
     ns: dict[str, Any] = {"__name__": "__main__", "get_ipython": _IPythonStub}
@@ -131,6 +135,3 @@ def main() -> None:
     events.send(ev="done")
     os._exit(0)
 
-
-if __name__ == "__main__":
-    main()

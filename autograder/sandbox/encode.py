@@ -7,7 +7,10 @@ side re-validates; this module only has to be faithful for honest values.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
+
+import numpy as np
 
 _NUMERIC_KINDS = "biuf"
 _MAX_REPR = 200
@@ -17,8 +20,6 @@ class Encoder:
     """Reads values as plain nested floats; construct before student code runs."""
 
     def __init__(self, max_elements: int) -> None:
-        import numpy as np
-
         self.max_elements = max_elements
         self._np_asarray = np.asarray
         self._np_stack = np.stack
@@ -28,10 +29,13 @@ class Encoder:
         self._ravel = np.ndarray.ravel
         self._tolist = np.ndarray.tolist
         self._tensor_to_numpy: Callable[[Any], Any] | None = None
-        try:
-            import torch
-        except ImportError:
-            return
+        self._tensor_type: type | None = None
+        if "torch" in sys.modules:
+            self._grab_torch()
+
+    def _grab_torch(self) -> None:
+        """Keep torch's own functions (only possible once torch is imported: preload it)."""
+        torch = sys.modules["torch"]
         base = torch._C.TensorBase
         detach, cpu, resolve_conj, numpy = base.detach, base.cpu, base.resolve_conj, base.numpy
         is_complex = base.is_complex
@@ -67,6 +71,8 @@ class Encoder:
         return {"type": "array", "dtype": dtype, "shape": list(array.shape), "data": flat}
 
     def _to_array(self, value: Any) -> tuple[Any, str]:
+        if self._tensor_type is None and "torch" in sys.modules:
+            self._grab_torch()
         if self._tensor_to_numpy is not None and isinstance(value, self._tensor_type):
             self._check_size(_numel(value.shape))
             return self._tensor_to_numpy(value), str(value.dtype)

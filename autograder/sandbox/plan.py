@@ -42,7 +42,6 @@ class Plan:
     final_captures: list[Capture] = field(default_factory=list)
     final_calls: list[Call] = field(default_factory=list)
     skip: list[int] = field(default_factory=list)
-    preload: list[str] = field(default_factory=list)
     max_elements: int = 1_000_000
 
     def to_json(self) -> bytes:

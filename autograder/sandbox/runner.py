@@ -12,8 +12,6 @@ import os
 import selectors
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from typing import Any
 
 from autograder.config import Limits
 from autograder.sandbox import procs
-from autograder.sandbox.limits import preexec
+from autograder.sandbox.launcher import Connection, RunAs, plan_pipe
 from autograder.sandbox.plan import Plan
 
 MAX_EVENT_BYTES = 64 * 1024 * 1024
@@ -79,7 +77,7 @@ class _Attempt:
     calls: dict[str, Any] = field(default_factory=dict)
 
 
-def child_env(event_fd: int, scratch: str) -> dict[str, str]:
+def child_env(scratch: str) -> dict[str, str]:
     """The only environment the student process sees: nothing of the grader's."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -88,17 +86,15 @@ def child_env(event_fd: int, scratch: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "PYTHONIOENCODING": "utf-8",
         "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
-        "AUTOGRADER_EVENT_FD": str(event_fd),
     }
 
 
-def run_plan(plan: Plan, limits: Limits) -> RunOutcome:
-    """Run `plan` under `limits`, re-running without any cell that hangs or crashes."""
-    procs.become_subreaper()
+def run_plan(plan: Plan, limits: Limits, conn: Connection, run_as: RunAs | None = None) -> RunOutcome:
+    """Run `plan` under `limits` in children of the fork server, re-running without any cell
+    that hangs or crashes."""
     start = time.monotonic()
     deadline = start + limits.timeout
     lost: dict[int, CellReport] = {}
@@ -109,57 +105,63 @@ def run_plan(plan: Plan, limits: Limits) -> RunOutcome:
     for n in range(1, MAX_ATTEMPTS + 1):
         output = _OutputBuffer(limits.output_kb * 1024)
         plan.skip = sorted(lost)
-        attempt = _run_once(plan, limits, deadline, output)
+        attempt = _run_once(plan, limits, conn, run_as, deadline, output)
         if attempt.done:
             break
         if attempt.current is None or attempt.current in lost:
-            failure = attempt.stuck_reason or "the grader could not start your code"
+            failure = attempt.stuck_reason or "could not be started"
             break
-        lost[attempt.current] = CellReport("timeout" if "timed out" in (attempt.stuck_reason or "") else "crashed",
-                                           {"type": "Stopped", "message": attempt.stuck_reason, "line": None})
+        status = "timeout" if "timed out" in (attempt.stuck_reason or "") else "crashed"
+        lost[attempt.current] = CellReport(status, {"type": "Stopped", "message": attempt.stuck_reason, "line": None})
         if time.monotonic() >= deadline:
-            failure = f"the whole submission ran out of time ({limits.timeout:g} s)"
+            failure = f"ran out of time for the whole submission ({limits.timeout:g} s)"
             break
     else:
-        failure = "too many cells hung or crashed"
+        failure = "had too many cells that hung or crashed"
     cells = {**attempt.cells, **lost}
     return RunOutcome(cells, attempt.captures, attempt.calls, output.text(), failure,
                       time.monotonic() - start, n)
 
 
-def _run_once(plan: Plan, limits: Limits, deadline: float, output: _OutputBuffer) -> _Attempt:
+def _run_once(plan: Plan, limits: Limits, conn: Connection, run_as: RunAs | None, deadline: float,
+              output: _OutputBuffer) -> _Attempt:
     scratch = tempfile.mkdtemp(prefix="autograder-run-")
-    os.chmod(scratch, 0o777)
+    if run_as is not None:
+        os.chown(scratch, run_as.uid, run_as.gid)
+    plan_r, plan_w = plan_pipe()
+    out_r, out_w = os.pipe()
     ev_r, ev_w = os.pipe()
+    pid = None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.sandbox.child"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(ev_w,), cwd=scratch, env=child_env(ev_w, scratch),
-            preexec_fn=preexec(limits), start_new_session=True,
-        )
+        try:
+            pid = conn.start(scratch, child_env(scratch), limits, run_as, (plan_r, out_w, ev_w))
+        finally:
+            for fd in (plan_r, out_w, ev_w):
+                os.close(fd)
+        state = _watch(plan_w, out_r, ev_r, plan.to_json(), limits, deadline, output)
+        if not state.done and state.stuck_reason is None:
+            state.stuck_reason = _exit_reason(conn.exit_status())
+            pid = None
+        return state
     finally:
-        os.close(ev_w)
-    try:
-        return _watch(proc, ev_r, plan.to_json(), limits, deadline, output)
-    finally:
-        procs.kill_group(proc.pid)
-        proc.wait()
-        procs.kill_orphans()
-        os.close(ev_r)
+        if pid is not None:
+            procs.kill_group(pid)
+            conn.exit_status()
+        procs.kill_orphans(keep={conn.server_pid})
+        for fd in (plan_w, out_r, ev_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _watch(proc: subprocess.Popen, ev_r: int, plan_bytes: bytes, limits: Limits,
+def _watch(plan_w: int, out_r: int, ev_r: int, plan_bytes: bytes, limits: Limits,
            deadline: float, output: _OutputBuffer) -> _Attempt:
     state = _Attempt()
     sel = selectors.DefaultSelector()
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin_fd, out_fd = proc.stdin.fileno(), proc.stdout.fileno()
-    for fd in (stdin_fd, out_fd, ev_r):
-        os.set_blocking(fd, False)
-    sel.register(stdin_fd, selectors.EVENT_WRITE)
-    sel.register(out_fd, selectors.EVENT_READ)
+    sel.register(plan_w, selectors.EVENT_WRITE)
+    sel.register(out_r, selectors.EVENT_READ)
     sel.register(ev_r, selectors.EVENT_READ)
     pending = memoryview(plan_bytes)
     buf = bytearray()
@@ -170,21 +172,22 @@ def _watch(proc: subprocess.Popen, ev_r: int, plan_bytes: bytes, limits: Limits,
         now = time.monotonic()
         limit = deadline if not state.ready else min(deadline, progress + limits.cell_timeout)
         if now >= limit:
-            if state.done:
-                return state
-            budget = limits.cell_timeout if state.ready and limit < deadline else limits.timeout
-            state.stuck_reason = f"timed out after {budget:g} s"
+            if not state.done:
+                budget = limits.cell_timeout if state.ready and limit < deadline else limits.timeout
+                state.stuck_reason = f"timed out after {budget:g} s"
             return state
         for key, _ in sel.select(timeout=limit - now):
             fd = key.fd
-            if fd == stdin_fd:
+            if fd == plan_w:
                 try:
                     pending = pending[os.write(fd, pending):]
+                except BlockingIOError:
+                    continue
                 except BrokenPipeError:
                     pending = pending[:0]
                 if not pending:
                     sel.unregister(fd)
-                    proc.stdin.close()
+                    os.close(fd)
                 continue
             try:
                 chunk = os.read(fd, 65536)
@@ -194,7 +197,7 @@ def _watch(proc: subprocess.Popen, ev_r: int, plan_bytes: bytes, limits: Limits,
                 sel.unregister(fd)
                 open_fds -= 1
                 continue
-            if fd == out_fd:
+            if fd == out_r:
                 output.add(chunk)
                 continue
             received += len(chunk)
@@ -207,8 +210,6 @@ def _watch(proc: subprocess.Popen, ev_r: int, plan_bytes: bytes, limits: Limits,
             for line in lines:
                 if _handle(state, line):
                     progress = time.monotonic()
-    if not state.done:
-        state.stuck_reason = _exit_reason(proc)
     return state
 
 
@@ -244,10 +245,8 @@ def _handle(state: _Attempt, line: bytes) -> bool:
     return True
 
 
-def _exit_reason(proc: subprocess.Popen) -> str:
-    try:
-        code = proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
+def _exit_reason(code: int | None) -> str:
+    if code is None:
         return "stopped responding"
     if code < 0:
         sig = signal.Signals(-code)

@@ -1,0 +1,171 @@
+"""Untrusted side: a pre-loaded process that forks one fresh, limited child per run.
+
+Started as `python -I -m autograder.sandbox.forkserver MODULE...`. It imports the
+given modules once (torch takes seconds), then serves run requests that arrive
+on the Unix sockets it inherited. It never runs student code itself: each
+request forks a child that closes every descriptor but its own three pipes,
+starts a new session, moves to its scratch folder, replaces its environment,
+applies its resource limits, drops privileges if asked, and only then runs the
+plan. Replies: {"id", "pid"} after the fork, {"id", "status"} once reaped. A
+request {"preload": [...]} without descriptors imports more modules first.
+"""
+from __future__ import annotations
+
+import array
+import json
+import os
+import resource
+import selectors
+import signal
+import socket
+import sys
+
+PLAN_FD, EVENT_FD = 0, 3
+MAX_MESSAGE = 65536
+MB = 1024 * 1024
+
+
+def _recv(sock: socket.socket) -> tuple[dict, list[int]] | None:
+    fds = array.array("i")
+    msg, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, socket.CMSG_LEN(3 * fds.itemsize))
+    if not msg:
+        return None
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+    return json.loads(msg), list(fds)
+
+
+def _send(sock: socket.socket, message: dict) -> None:
+    try:
+        sock.send(json.dumps(message).encode())
+    except OSError:
+        pass
+
+
+def _limit(which: int, value: int) -> None:
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def _become_child(request: dict, fds: list[int]) -> None:
+    """In the forked child: shed everything of the server, then run the plan."""
+    plan_r, out_w, ev_w = fds
+    os.setsid()
+    os.dup2(plan_r, PLAN_FD)
+    os.dup2(out_w, 1)
+    os.dup2(out_w, 2)
+    os.dup2(ev_w, EVENT_FD)
+    os.closerange(EVENT_FD + 1, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    os.chdir(request["scratch"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    limits = request["limits"]
+    _limit(resource.RLIMIT_AS, limits["memory_mb"] * MB)
+    _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
+    _limit(resource.RLIMIT_FSIZE, limits["file_size_mb"] * MB)
+    _limit(resource.RLIMIT_NPROC, limits["processes"])
+    _limit(resource.RLIMIT_CORE, 0)
+    if request.get("uid") is not None:
+        os.setgroups([])
+        os.setgid(request["gid"])
+        os.setuid(request["uid"])
+    sys.stdin = open(PLAN_FD, "rb", closefd=False)  # noqa: SIM115 - lives as long as the child
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stderr = sys.stdout
+    from autograder.sandbox.child import main
+
+    main(EVENT_FD)
+
+
+def serve(socks: list[socket.socket]) -> None:
+    """Serve fork requests until every socket is closed."""
+    owners: dict[int, tuple[socket.socket, object]] = {}
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    sel.register(wake_r, selectors.EVENT_READ)
+    while len(sel.get_map()) > 1:
+        for key, _ in sel.select():
+            if key.fileobj == wake_r:
+                os.read(wake_r, 4096)
+                _reap(owners)
+                continue
+            sock = key.fileobj
+            try:
+                got = _recv(sock)
+            except (OSError, ValueError):
+                got = None
+            if got is None:
+                sel.unregister(sock)
+                continue
+            request, fds = got
+            if "preload" in request and not fds:
+                _preload(request["preload"])
+                _send(sock, {"preloaded": True})
+                continue
+            if len(fds) != 3:
+                for fd in fds:
+                    os.close(fd)
+                _send(sock, {"id": request.get("id"), "error": "expected three descriptors"})
+                continue
+            sys.stdout.flush()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    sel.close()
+                    _become_child(request, fds)
+                finally:
+                    os._exit(70)
+            for fd in fds:
+                os.close(fd)
+            owners[pid] = (sock, request.get("id"))
+            _send(sock, {"id": request.get("id"), "pid": pid})
+        _reap(owners)
+
+
+def _reap(owners: dict[int, tuple[socket.socket, object]]) -> None:
+    while owners:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in owners:
+            sock, job = owners.pop(pid)
+            _send(sock, {"id": job, "status": os.waitstatus_to_exitcode(status)})
+
+
+def _preload(modules: list[str]) -> None:
+    for module in modules:
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+def main() -> None:
+    fds = [int(fd) for fd in os.environ.pop("AUTOGRADER_SOCKETS").split(",")]
+    _preload(sys.argv[1:])
+    from autograder.sandbox import child, encode  # noqa: F401 - import once, before any fork
+
+    socks = [socket.socket(fileno=fd) for fd in fds]
+    for s in socks:
+        _send(s, {"ready": True})
+    serve(socks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Trusted side: start a fork server and ask it for isolated children.
+
+One server pre-loads the heavy modules once; each run still gets its own fresh
+process (forked, then limited and stripped before student code runs). Each
+`Connection` serves one caller at a time, so a pool of threads can each own one.
+"""
+from __future__ import annotations
+
+import array
+import json
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autograder.sandbox import procs
+
+if TYPE_CHECKING:
+    from autograder.config import Limits
+
+READY_TIMEOUT = 120
+
+
+class SandboxError(Exception):
+    """The fork server is gone or misbehaved (not the student's fault)."""
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """An unprivileged user to run student code as."""
+
+    uid: int
+    gid: int
+
+
+class Connection:
+    """One channel to the fork server; not shared between threads."""
+
+    def __init__(self, sock: socket.socket, server_pid: int) -> None:
+        self.sock = sock
+        self.server_pid = server_pid
+        self._ready = False
+        self._next = 0
+
+    def _recv(self, timeout: float | None) -> dict:
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            raise SandboxError("the fork server did not answer in time") from None
+        except OSError as e:
+            raise SandboxError(f"lost the fork server: {e}") from None
+        if not data:
+            raise SandboxError("the fork server has gone")
+        return json.loads(data)
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            if not self._recv(READY_TIMEOUT).get("ready"):
+                raise SandboxError("the fork server did not start")
+            self._ready = True
+
+    def preload(self, modules: list[str] | tuple[str, ...]) -> None:
+        """Have the server import `modules` (once) before it forks anything."""
+        self._wait_ready()
+        try:
+            self.sock.send(json.dumps({"preload": list(modules)}).encode())
+        except OSError as e:
+            raise SandboxError(f"lost the fork server: {e}") from None
+        if not self._recv(READY_TIMEOUT).get("preloaded"):
+            raise SandboxError("the fork server did not preload")
+
+    def start(self, scratch: str, env: dict[str, str], limits: Limits, run_as: RunAs | None,
+              fds: tuple[int, int, int]) -> int:
+        """Fork a child reading its plan from fds[0], output to fds[1], events to fds[2]; return its pid."""
+        self._wait_ready()
+        self._next += 1
+        request = {"id": self._next, "scratch": scratch, "env": env, "limits": limits.model_dump(),
+                   "uid": run_as.uid if run_as else None, "gid": run_as.gid if run_as else None}
+        try:
+            self.sock.sendmsg([json.dumps(request).encode()],
+                              [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+        except OSError as e:
+            raise SandboxError(f"lost the fork server: {e}") from None
+        reply = self._recv(30)
+        if reply.get("id") != self._next or "pid" not in reply:
+            raise SandboxError(f"unexpected reply from the fork server: {reply}")
+        return int(reply["pid"])
+
+    def exit_status(self, timeout: float = 10) -> int | None:
+        """The exit status of the last child (negative: killed by that signal); None if unknown."""
+        try:
+            while True:
+                reply = self._recv(timeout)
+                if reply.get("id") == self._next and "status" in reply:
+                    return int(reply["status"])
+        except SandboxError:
+            return None
+
+
+class ForkServer:
+    """A running fork server with `connections` independent channels."""
+
+    def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1) -> None:
+        procs.become_subreaper()
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(connections)]
+        theirs = [b.fileno() for _, b in pairs]
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+               "AUTOGRADER_SOCKETS": ",".join(map(str, theirs))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", *preload],
+            stdin=subprocess.DEVNULL, pass_fds=theirs, env=env, cwd="/", start_new_session=True,
+        )
+        for _, b in pairs:
+            b.close()
+        self.connections = [Connection(a, self.process.pid) for a, _ in pairs]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        for c in self.connections:
+            c.sock.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def plan_pipe() -> tuple[int, int]:
+    """A pipe whose write end (ours) is non-blocking."""
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    return r, w
