@@ -84,5 +84,25 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
         sys.exit(1)
 
 
+@main.command()
+@assignment_option
+@config_option
+def assign(assignment_name: str | None, config_path: Path | None) -> None:
+    """Regenerate the student notebook and the reference solutions from the master notebook."""
+    from autograder.assign import MasterFormatError, write_assignment
+
+    assignment = _assignment(config_path, assignment_name, None)
+    by_suffix = {p.suffix: p for p in assignment.solutions}
+    if assignment.master is None or not {".ipynb", ".py"} <= by_suffix.keys():
+        raise click.ClickException(f"{assignment.name}: `assign` needs `master` and an .ipynb and a .py in "
+                                   "`solutions` in grading_config.yaml")
+    try:
+        write_assignment(assignment.master, assignment.notebook, by_suffix[".ipynb"], by_suffix[".py"])
+    except MasterFormatError as e:
+        raise click.ClickException(f"{assignment.master}: {e}") from None
+    for path in (assignment.notebook, by_suffix[".ipynb"], by_suffix[".py"]):
+        click.echo(f"Wrote {path.relative_to(assignment.root)}")
+
+
 if __name__ == "__main__":
     main()

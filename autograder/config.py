@@ -142,11 +142,13 @@ def load_config(path: Path | str) -> GradingConfig:
 def _check_semantics(config: GradingConfig, source: Path, root: Path) -> None:
     for name, a in config.assignments.items():
         where = f"{source}: assignments.{name}"
-        for field in ("notebook", "checks", "master"):
+        # Files generated from the master by `autograder assign` may not exist yet.
+        generated = a.master is not None
+        for field in ("checks", "master") + (() if generated else ("notebook",)):
             p = getattr(a, field)
             if p is not None and not (root / p).is_file():
                 raise ConfigError(f"{where}.{field}: file not found: {p}")
-        for i, p in enumerate(a.solutions):
+        for i, p in enumerate(() if generated else a.solutions):
             if not (root / p).is_file():
                 raise ConfigError(f"{where}.solutions[{i}]: file not found: {p}")
         if a.samples is not None and not (root / a.samples).is_dir():

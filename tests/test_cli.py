@@ -77,3 +77,18 @@ def test_missing_submission_is_a_message(tmp_path):
     result = autograder("grade", str(tmp_path / "A2S1.py"), "--out", str(tmp_path / "r.json"))
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "cannot read" in json.loads((tmp_path / "r.json").read_text())["output"]
+
+
+def test_assign_generates_student_notebook_and_solutions_from_the_master(a2s1, tmp_path):
+    shutil.copy(a2s1.master, tmp_path / "master.ipynb")
+    shutil.copy(a2s1.checks_path, tmp_path / "checks.py")
+    config = (REPO / "grading_config.yaml").read_text()
+    config = (config.replace("assignments/A2S1/A2S1.ipynb", "student/A2S1.ipynb")
+              .replace("assignments/A2S1/checks.py", "checks.py")
+              .replace("solutions/A2S1/A2S1.master.ipynb", "master.ipynb")
+              .replace("solutions/A2S1/", "sol/").replace("samples: assignments/A2S1/samples", "samples: null"))
+    (tmp_path / "grading_config.yaml").write_text(config)
+    result = autograder("assign", "-a", "A2S1", "--config", str(tmp_path / "grading_config.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "student" / "A2S1.ipynb").read_text() == a2s1.notebook.read_text()
+    assert (tmp_path / "sol" / "A2S1.py").read_text() == a2s1.solutions[1].read_text()
