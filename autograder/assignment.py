@@ -1,6 +1,7 @@
 """An assignment as data: its config block resolved against the defaults, and its checks."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from autograder import __version__
 from autograder.checks.api import Registry, collect
 from autograder.config import ConfigError, GradingConfig, Limits, load_config
 
@@ -49,6 +51,15 @@ class Assignment:
     preload: tuple[str, ...]
     limits: Limits
     questions: tuple[Question, ...]
+    config_path: Path
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever anything that decides a grade changes: config, checks or grader version."""
+        h = hashlib.sha256(f"{__version__}\0{self.name}\0".encode())
+        h.update(self.config_path.read_bytes())
+        h.update(self.checks_path.read_bytes())
+        return h.hexdigest()
 
     @cached_property
     def registry(self) -> Registry:
@@ -117,5 +128,5 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
         name=name, title=a.title, root=root, notebook=root / a.notebook, checks_path=root / a.checks,
         master=root / a.master if a.master else None, solutions=tuple(root / s for s in a.solutions),
         samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
-        questions=questions,
+        questions=questions, config_path=config_path.resolve(),
     )

@@ -35,15 +35,14 @@ def _assignment(config_path: Path | None, name: str | None, submission: Path | N
 
 def _grade(submission: Path, name: str | None, config_path: Path | None, public_only: bool) -> GradeReport:
     """Grade one file; the fork server starts importing torch before the grader has loaded."""
-    from autograder.sandbox.launcher import ForkServer
+    from autograder.sandbox.pool import ServerPool
 
-    with ForkServer(SPECULATIVE_PRELOAD) as server:
+    with ServerPool(SPECULATIVE_PRELOAD) as pool:
         from autograder.grading import grade_file
 
         assignment = _assignment(config_path, name, submission)
-        conn = server.connections[0]
-        conn.preload(assignment.preload)
-        return grade_file(submission, assignment, public_only, conn)
+        pool.preload_more(assignment.preload)
+        return grade_file(submission, assignment, public_only, pool)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,6 +81,40 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
     print_report(report)
     if any(line.startswith("✗") for q in report.questions for line in q.lines):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@assignment_option
+@config_option
+@click.option("--out", "-o", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for <submission>/results.json and grades.csv.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Submissions graded at once (default: number of CPUs).")
+@click.option("--force", is_flag=True, help="Regrade submissions that already have complete results.")
+def batch(source: Path, assignment_name: str | None, config_path: Path | None, outdir: Path, jobs: int | None,
+          force: bool) -> None:
+    """Grade every submission in SOURCE (a folder, or Gradescope's export zip) into OUTDIR."""
+    import os
+    import tempfile
+
+    from autograder.batch.discover import InputError, discover
+    from autograder.batch.run import Interrupted, run_batch
+    from autograder.results.summary import print_batch
+
+    assignment = _assignment(config_path, assignment_name, None)
+    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as scratch:
+        try:
+            entries = discover(source, assignment.name, Path(scratch))
+        except InputError as e:
+            raise click.ClickException(str(e)) from None
+        try:
+            summary = run_batch(entries, assignment, outdir, jobs or os.cpu_count() or 1, force)
+        except Interrupted:
+            click.echo(f"Interrupted: finished results are kept in {outdir}; run the same command to resume.",
+                       err=True)
+            sys.exit(130)
+    print_batch(summary, outdir)
 
 
 @main.command()

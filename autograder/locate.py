@@ -65,30 +65,55 @@ def _find_prompt(cells: list[Cell], prompt: str, after: int) -> tuple[int, int] 
 
 
 def locate(cells: list[Cell], targets: list[Target]) -> tuple[list[Cell], dict[str, Located]]:
-    """Split cells at question prompts and return the new cells and each question's location."""
-    cells = list(cells)
-    found: dict[str, tuple[int, int]] = {}
+    """Split cells where questions start and return the new cells and each question's location.
+
+    A question starts at its prompt comment. Without prompts, questions that share an
+    answer name (both 1.4 cells assign `m_key`) start at successive rebindings of it;
+    any other question is read after the cell that assigns its answer.
+    """
+    anchors: dict[str, tuple[int, int, str]] = {}
     for t in targets:
         hit = _find_prompt(cells, t.prompt, 0)
-        if hit is None:
-            continue
-        ci, line = hit
-        if any(s.strip() for s in cells[ci].source.split("\n")[:line]):
-            head, tail = split_cell(cells[ci], line)
-            cells[ci:ci + 1] = [head, tail]
-            found = {k: (c + 1 if c > ci else c, ln) for k, (c, ln) in found.items()}
-            ci += 1
-        found[t.key] = (ci, 0)
-    result = {k: Located(c, "prompt") for k, (c, _) in found.items()}
-    claimed = {loc.cell for loc in result.values()}
+        if hit is not None:
+            anchors[t.key] = (*hit, "prompt")
+    for name in {t.name for t in targets}:
+        group = [t for t in targets if t.name == name]
+        if len(group) > 1 and not any(t.key in anchors for t in group):
+            spots = _rebindings(cells, name)
+            if len(spots) >= len(group):
+                anchors.update({t.key: (*spot, "assignment") for t, spot in zip(group, spots)})
+    cells, starts = _split_at(cells, {k: (c, ln) for k, (c, ln, _) in anchors.items()})
+    result = {k: Located(starts[k], how) for k, (_, _, how) in anchors.items()}
     for t in targets:
         if t.key in result:
             continue
-        ci = _assigning_cell(cells, t.name, claimed)
+        taken = {result[o.key].cell for o in targets if o.name == t.name and o.key in result}
+        ci = _assigning_cell(cells, t.name, taken)
         result[t.key] = Located(ci, "assignment") if ci is not None else Located(None, "end")
-        if ci is not None:
-            claimed.add(ci)
     return cells, result
+
+
+def _split_at(cells: list[Cell], anchors: dict[str, tuple[int, int]]) -> tuple[list[Cell], dict[str, int]]:
+    """Split so that each anchor (cell, line) starts a cell; return the cells and each anchor's cell."""
+    cells = list(cells)
+    order = sorted(anchors.items(), key=lambda kv: kv[1])
+    did_split: dict[str, bool] = {}
+    for key, (ci, line) in reversed(order):  # back to front: earlier indices stay valid
+        did_split[key] = any(s.strip() for s in cells[ci].source.split("\n")[:line])
+        if did_split[key]:
+            cells[ci:ci + 1] = list(split_cell(cells[ci], line))
+    starts, splits = {}, 0
+    for key, (ci, _) in order:
+        splits += did_split[key]
+        starts[key] = ci + splits
+    return cells, starts
+
+
+def _rebindings(cells: list[Cell], name: str) -> list[tuple[int, int]]:
+    """(cell, line) of each top-level `name = ...` (a rebinding, not an item assignment)."""
+    pattern = re.compile(rf"^{re.escape(name)}\s*=(?!=)")
+    return [(ci, i) for ci, cell in enumerate(cells) for i, line in enumerate(cell.source.split("\n"))
+            if pattern.match(line)]
 
 
 def _assigning_cell(cells: list[Cell], name: str, claimed: set[int | None]) -> int | None:

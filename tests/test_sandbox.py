@@ -72,7 +72,7 @@ def test_syntax_error_cell_is_not_captured(run):
 def test_missing_import_is_skipped_and_the_cell_goes_on(run):
     out = run("import d2l\nimport math\nv0 = math.pi")
     assert out.cells[0].status == "ok" and value(out, 0)[0] == pytest.approx(3.14159, abs=1e-4)
-    assert "d2l" in out.cells[0].notes[0]
+    assert "d2l" in out.cells[0].notes[0][1]
 
 
 def test_memory_grab_is_an_error_in_that_cell(run):

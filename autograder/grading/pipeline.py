@@ -1,6 +1,7 @@
 """Grade one submission: each step is a small function; data flows one way."""
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -10,33 +11,46 @@ from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
 from autograder.grading.report import GradeReport, QuestionResult, score_parts
 from autograder.locate import Located, Target, locate
-from autograder.sandbox.launcher import Connection, ForkServer
+from autograder.sandbox.launcher import Connection
+from autograder.sandbox.pool import ServerPool
 from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
 from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
 from autograder.submission import Cell, Submission, SubmissionError, load_submission
 
 MAX_ELEMENTS = 1_000_000
+_PARSE_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
 def grade_file(path: Path | str, assignment: Assignment, public_only: bool = False,
-               conn: Connection | None = None) -> GradeReport:
+               pool: ServerPool | None = None) -> GradeReport:
     """Grade the file at `path`; never raises for anything the student did.
 
-    `conn` is a channel to a running fork server; without one, a server is started for this file.
+    `pool` runs the student's code (a server is started for this file without one).
     """
     start = time.monotonic()
     path = Path(path)
-    if conn is None:
-        with ForkServer(assignment.preload) as server:
-            return grade_file(path, assignment, public_only, server.connections[0])
+    if pool is None:
+        with ServerPool(assignment.preload) as own:
+            return grade_file(path, assignment, public_only, own)
     try:
         submission = load_submission(path)
     except SubmissionError as e:
         report = unreadable(assignment, path.name, str(e), public_only)
     else:
-        report = grade_submission(submission, assignment, conn, public_only)
+        report = pool.run(lambda conn: grade_submission(submission, assignment, conn, public_only))
+    report.fingerprint = fingerprint(path, assignment)
     report.execution_time = time.monotonic() - start
     return report
+
+
+def fingerprint(path: Path, assignment: Assignment) -> str:
+    """Identifies a grade: the submission's bytes, the assignment's config and checks, the grader."""
+    h = hashlib.sha256(assignment.fingerprint.encode())
+    try:
+        h.update(path.read_bytes())
+    except OSError:
+        h.update(b"<unreadable>")
+    return h.hexdigest()[:32]
 
 
 def unreadable(assignment: Assignment, name: str, message: str, public_only: bool = False) -> GradeReport:
@@ -58,9 +72,26 @@ def grade_submission(submission: Submission, assignment: Assignment, conn: Conne
         grade_question(q, answers, outcome, cells, where[q.id], assignment, inputs, public_only)
         for q in assignment.questions
     ]
-    notes = submission.notes + [f"{cells[i].label}: {n}" for i, r in sorted(outcome.cells.items()) for n in r.notes]
+    notes = submission.notes + _run_notes(outcome, cells, {loc.cell for loc in where.values()})
+    if outcome.tampering:
+        notes.append(f"Your code wrote to the grader's private channel; ignored ({outcome.tampering}).")
     return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,
-                       outcome.output, outcome.failure, public_only=public_only)
+                       outcome.output, outcome.failure, isolation=conn.isolation, public_only=public_only)
+
+
+def _run_notes(outcome: RunOutcome, cells: list[Cell], question_cells: set[int | None]) -> list[str]:
+    """Notes from the run, and the errors of cells no question reads (those explain later failures)."""
+    notes = []
+    for i, report in sorted(outcome.cells.items()):
+        cell = cells[i]
+        notes += [f"{cell.where(line) if line else cell.label}: {text}" for line, text in report.notes]
+        if i not in question_cells and report.error:
+            err = report.error
+            line = err.get("line") if isinstance(err.get("line"), int) else None
+            code = _source_line(cells, line)
+            notes.append(f"{cell.where(line) if line else cell.label}: {err.get('message')}"
+                         + (f" (`{code}`)" if code else "") + "; the rest of that cell did not run")
+    return notes
 
 
 def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignment,
@@ -83,6 +114,7 @@ def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome,
                    public_only: bool) -> QuestionResult:
     """Public checks, then (unless public_only) the hidden check; explain everything."""
     lines = [_where(q, loc, cells)]
+    cell = "not found" if loc.cell is None else _cell_kind(outcome.cells.get(loc.cell))
     if loc.cell is not None:
         lines += _cell_trouble(outcome.cells.get(loc.cell), cells)
     if outcome.failure:
@@ -99,7 +131,7 @@ def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome,
     lines += [p.message if not (p.weight or p.required) else ("✓ " if p.passed else "✗ ") + p.message
               for p in parts if p.message]
     score = 0.0 if public_only else score_parts(parts, q.points, q.partial_credit)
-    return QuestionResult(q, score, lines)
+    return QuestionResult(q, score, lines, cell)
 
 
 def _where(q: Question, loc: Located, cells: list[Cell]) -> str:
@@ -117,6 +149,14 @@ def _source_line(cells: list[Cell], lineno: object) -> str:
     return next((text for c in cells if (text := c.line(lineno))), "")
 
 
+def _cell_kind(report: CellReport | None) -> str:
+    if report is None:
+        return "not run"
+    if report.error and report.error.get("type") in _PARSE_ERRORS:
+        return "syntax error"
+    return {"ok": "ok", "error": "error", "timeout": "timeout", "crashed": "crashed"}.get(report.status, "not run")
+
+
 def _cell_trouble(report: CellReport | None, cells: list[Cell]) -> list[str]:
     if report is None:
         return ["✗ That cell never ran."]
@@ -126,7 +166,7 @@ def _cell_trouble(report: CellReport | None, cells: list[Cell]) -> list[str]:
     at = f" at line {err['line']}" if isinstance(err.get("line"), int) else ""
     code = _source_line(cells, err.get("line"))
     code = f" (`{code}`)" if code else ""
-    if err.get("type") in ("SyntaxError", "IndentationError", "TabError"):
+    if err.get("type") in _PARSE_ERRORS:
         return [f"✗ That cell has a {err.get('type')}{at}{code}, so it did not run."]
     if report.status in ("timeout", "crashed"):
         return [f"✗ That cell {err.get('message')} and was skipped."]

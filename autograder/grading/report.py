@@ -9,9 +9,13 @@ from autograder.checks.api import Part
 
 @dataclass
 class QuestionResult:
+    """One question's score and explanation; `cell` is what happened to its cell
+    (ok, error, syntax, timeout, crashed, not found)."""
+
     question: Question
     score: float
     lines: list[str]
+    cell: str = "ok"
 
     @property
     def passed(self) -> bool:
@@ -30,6 +34,7 @@ class GradeReport:
     execution_time: float = 0.0
     isolation: str = "process"
     public_only: bool = False
+    fingerprint: str = ""
 
     @property
     def score(self) -> float:
@@ -38,6 +43,24 @@ class GradeReport:
     @property
     def max_score(self) -> float:
         return sum(q.question.points for q in self.questions)
+
+    def status(self) -> tuple[str, str]:
+        """(status, short note): failed to parse, timed out, partial (some cells did not run
+        cleanly) or graded."""
+        if self.format == "unreadable":
+            return "failed to parse", self.failure or ""
+        troubled: dict[str, list[str]] = {}
+        for q in self.questions:
+            if q.cell != "ok":
+                troubled.setdefault(q.cell, []).append(q.question.id)
+        note = "; ".join(f"{', '.join(ids)}: {kind}" for kind, ids in troubled.items())
+        if self.failure:
+            note = "; ".join(filter(None, [self.failure, note]))
+        if "timeout" in troubled or (self.failure and "time" in self.failure):
+            return "timed out", note
+        if troubled or self.failure:
+            return "partial", note
+        return "graded", note
 
 
 def score_parts(parts: list[Part], points: float, partial: bool) -> float:

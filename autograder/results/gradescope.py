@@ -14,6 +14,7 @@ MAX_STUDENT_OUTPUT = 8000
 
 def results_json(report: GradeReport) -> dict:
     """The results.json document for `report`."""
+    status, note = report.status()
     tests = [
         {
             "name": q.question.name,
@@ -43,6 +44,9 @@ def results_json(report: GradeReport) -> dict:
             "isolation": report.isolation,
             "grader_version": __version__,
             "failure": report.failure,
+            "status": status,
+            "note": note,
+            "fingerprint": report.fingerprint,
         },
     }
 

@@ -12,6 +12,7 @@ request {"preload": [...]} without descriptors imports more modules first.
 from __future__ import annotations
 
 import array
+import gc
 import json
 import os
 import resource
@@ -111,6 +112,8 @@ def serve(socks: list[socket.socket]) -> None:
             request, fds = got
             if "preload" in request and not fds:
                 _preload(request["preload"])
+                gc.collect()
+                gc.freeze()
                 _send(sock, {"preloaded": True})
                 continue
             if len(fds) != 3:
@@ -153,7 +156,16 @@ def _preload(modules: list[str]) -> None:
         except ImportError:
             pass
     if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+        _warm_torch(sys.modules["torch"])
+
+
+def _warm_torch(torch) -> None:  # noqa: ANN001 - the module
+    """Do torch's one-time lazy set-up (printing, common kernels) once here, not in every child."""
+    torch.set_num_threads(1)
+    x = torch.ones(2, 3)
+    y = torch.nn.functional.scaled_dot_product_attention(x, x, x, scale=1)
+    repr(torch.softmax(x @ x.T, dim=-1) - y[:, :2].abs().max())
+    repr(torch.randn(2, 3, generator=torch.Generator().manual_seed(0)).norm(dim=1, keepdim=True).round(decimals=2))
 
 
 def main() -> None:
@@ -161,6 +173,9 @@ def main() -> None:
     _preload(sys.argv[1:])
     from autograder.sandbox import child, encode  # noqa: F401 - import once, before any fork
 
+    # Children would otherwise copy every page the collector touches (copy-on-write).
+    gc.collect()
+    gc.freeze()
     socks = [socket.socket(fileno=fd) for fd in fds]
     for s in socks:
         _send(s, {"ready": True})

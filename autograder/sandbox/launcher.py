@@ -9,9 +9,12 @@ from __future__ import annotations
 import array
 import json
 import os
+import pwd
 import socket
+import stat
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,12 +38,47 @@ class RunAs:
     gid: int
 
 
+def _readable_by_others(path: str) -> bool:
+    """True if every folder from / down to `path` lets any user in (Python must import from it)."""
+    p = os.path.realpath(path)
+    while True:
+        try:
+            mode = os.stat(p).st_mode
+        except OSError:
+            return False
+        if not (mode & stat.S_IXOTH and mode & stat.S_IROTH):
+            return False
+        parent = os.path.dirname(p)
+        if parent == p:
+            return True
+        p = parent
+
+
+def default_run_as() -> RunAs | None:
+    """When the grader runs as root, student code runs as $AUTOGRADER_USER (default `nobody`),
+    provided that user can read the Python installation; otherwise as the grader's user."""
+    if os.geteuid() != 0:
+        return None
+    paths = sysconfig.get_paths()
+    if not all(_readable_by_others(paths[k]) for k in ("stdlib", "purelib", "platlib")):
+        return None
+    name = os.environ.get("AUTOGRADER_USER", "nobody")
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise SandboxError(f"no user {name!r} to run student code as (set AUTOGRADER_USER)") from None
+    if entry.pw_uid == 0:
+        raise SandboxError(f"refusing to run student code as root ({name!r})")
+    return RunAs(entry.pw_uid, entry.pw_gid)
+
+
 class Connection:
     """One channel to the fork server; not shared between threads."""
 
-    def __init__(self, sock: socket.socket, server_pid: int) -> None:
+    def __init__(self, sock: socket.socket, server_pid: int, run_as: RunAs | None) -> None:
         self.sock = sock
         self.server_pid = server_pid
+        self.run_as = run_as
         self._ready = False
         self._next = 0
 
@@ -72,13 +110,18 @@ class Connection:
         if not self._recv(READY_TIMEOUT).get("preloaded"):
             raise SandboxError("the fork server did not preload")
 
-    def start(self, scratch: str, env: dict[str, str], limits: Limits, run_as: RunAs | None,
-              fds: tuple[int, int, int]) -> int:
+    @property
+    def isolation(self) -> str:
+        """The isolation level in force for children of this connection."""
+        return "separate process, separate user" if self.run_as else "separate process, same user"
+
+    def start(self, scratch: str, env: dict[str, str], limits: Limits, fds: tuple[int, int, int]) -> int:
         """Fork a child reading its plan from fds[0], output to fds[1], events to fds[2]; return its pid."""
         self._wait_ready()
         self._next += 1
         request = {"id": self._next, "scratch": scratch, "env": env, "limits": limits.model_dump(),
-                   "uid": run_as.uid if run_as else None, "gid": run_as.gid if run_as else None}
+                   "uid": self.run_as.uid if self.run_as else None,
+                   "gid": self.run_as.gid if self.run_as else None}
         try:
             self.sock.sendmsg([json.dumps(request).encode()],
                               [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
@@ -103,7 +146,9 @@ class Connection:
 class ForkServer:
     """A running fork server with `connections` independent channels."""
 
-    def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1) -> None:
+    def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1,
+                 run_as: RunAs | None | str = "default") -> None:
+        self.run_as = default_run_as() if run_as == "default" else run_as
         procs.become_subreaper()
         pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(connections)]
         theirs = [b.fileno() for _, b in pairs]
@@ -116,7 +161,7 @@ class ForkServer:
         )
         for _, b in pairs:
             b.close()
-        self.connections = [Connection(a, self.process.pid) for a, _ in pairs]
+        self.connections = [Connection(a, self.process.pid, self.run_as) for a, _ in pairs]
 
     @property
     def pid(self) -> int:

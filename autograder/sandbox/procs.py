@@ -4,10 +4,15 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import threading
+from typing import Callable
 
 import psutil
 
 _PR_SET_CHILD_SUBREAPER = 36
+_live_runs: set[int] = set()
+_live_lock = threading.Lock()
+_janitor_active = False
 
 
 def become_subreaper() -> None:
@@ -25,6 +30,38 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+class Janitor:
+    """Sweeps orphans in the background so a batch need not scan /proc after every run."""
+
+    def __init__(self, keep: Callable[[], set[int]], every: float = 0.5) -> None:
+        self._keep, self._every = keep, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="janitor", daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            kill_orphans(self._keep())
+
+    def __enter__(self) -> Janitor:
+        global _janitor_active
+        _janitor_active = True
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _janitor_active
+        self._stop.set()
+        self._thread.join()
+        _janitor_active = False
+        kill_orphans(self._keep())
+
+
+def after_run(keep: set[int]) -> None:
+    """Sweep orphans now, unless a Janitor is doing it in the background."""
+    if not _janitor_active:
+        kill_orphans(keep)
 
 
 def kill_orphans(keep: set[int] = frozenset()) -> int:
@@ -46,3 +83,17 @@ def kill_orphans(keep: set[int] = frozenset()) -> int:
             pass
     psutil.wait_procs(doomed, timeout=2)
     return len(doomed)
+
+
+def track_run(pid: int, live: bool) -> None:
+    """Remember (or forget) the process group of a running student child."""
+    with _live_lock:
+        (_live_runs.add if live else _live_runs.discard)(pid)
+
+
+def kill_runs() -> None:
+    """Kill every student child still running (used when a batch is interrupted)."""
+    with _live_lock:
+        pids = list(_live_runs)
+    for pid in pids:
+        kill_group(pid)

@@ -19,11 +19,12 @@ from typing import Any
 
 from autograder.config import Limits
 from autograder.sandbox import procs
-from autograder.sandbox.launcher import Connection, RunAs, plan_pipe
+from autograder.sandbox.launcher import Connection, plan_pipe
 from autograder.sandbox.plan import Plan
 
 MAX_EVENT_BYTES = 64 * 1024 * 1024
 MAX_ATTEMPTS = 6
+FINAL = 1 << 30  # the phase after the last cell, where end-of-file answers are read
 
 
 @dataclass
@@ -32,7 +33,7 @@ class CellReport:
 
     status: str = "not_run"
     error: dict | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[int | None, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class RunOutcome:
     failure: str | None
     elapsed: float
     attempts: int
+    tampering: str | None = None
 
 
 class _OutputBuffer:
@@ -68,13 +70,24 @@ class _OutputBuffer:
 
 @dataclass
 class _Attempt:
+    """What one child reported. Events must follow the plan's order exactly; anything else
+    (student code writing to the event pipe) is ignored and recorded as tampering."""
+
+    expected: dict[int, set[str]]
     done: bool = False
     ready: bool = False
     current: int | None = None
+    ended: bool = False
     stuck_reason: str | None = None
+    tampering: str | None = None
     cells: dict[int, CellReport] = field(default_factory=dict)
     captures: dict[str, dict] = field(default_factory=dict)
     calls: dict[str, Any] = field(default_factory=dict)
+
+    def reject(self, event: object) -> bool:
+        if self.tampering is None:
+            self.tampering = f"unexpected message on the grader's channel: {str(event)[:120]}"
+        return False
 
 
 def child_env(scratch: str) -> dict[str, str]:
@@ -92,20 +105,21 @@ def child_env(scratch: str) -> dict[str, str]:
     }
 
 
-def run_plan(plan: Plan, limits: Limits, conn: Connection, run_as: RunAs | None = None) -> RunOutcome:
+def run_plan(plan: Plan, limits: Limits, conn: Connection) -> RunOutcome:
     """Run `plan` under `limits` in children of the fork server, re-running without any cell
     that hangs or crashes."""
     start = time.monotonic()
     deadline = start + limits.timeout
     lost: dict[int, CellReport] = {}
-    attempt = _Attempt()
+    attempt = _Attempt({})
     output = _OutputBuffer(limits.output_kb * 1024)
-    failure = None
+    failure = tampering = None
     n = 0
     for n in range(1, MAX_ATTEMPTS + 1):
         output = _OutputBuffer(limits.output_kb * 1024)
         plan.skip = sorted(lost)
-        attempt = _run_once(plan, limits, conn, run_as, deadline, output)
+        attempt = _run_once(plan, limits, conn, deadline, output)
+        tampering = tampering or attempt.tampering
         if attempt.done:
             break
         if attempt.current is None or attempt.current in lost:
@@ -120,45 +134,49 @@ def run_plan(plan: Plan, limits: Limits, conn: Connection, run_as: RunAs | None 
         failure = "had too many cells that hung or crashed"
     cells = {**attempt.cells, **lost}
     return RunOutcome(cells, attempt.captures, attempt.calls, output.text(), failure,
-                      time.monotonic() - start, n)
+                      time.monotonic() - start, n, tampering)
 
 
-def _run_once(plan: Plan, limits: Limits, conn: Connection, run_as: RunAs | None, deadline: float,
-              output: _OutputBuffer) -> _Attempt:
+def _run_once(plan: Plan, limits: Limits, conn: Connection, deadline: float, output: _OutputBuffer) -> _Attempt:
     scratch = tempfile.mkdtemp(prefix="autograder-run-")
-    if run_as is not None:
-        os.chown(scratch, run_as.uid, run_as.gid)
+    if conn.run_as is not None:
+        os.chown(scratch, conn.run_as.uid, conn.run_as.gid)
     plan_r, plan_w = plan_pipe()
     out_r, out_w = os.pipe()
     ev_r, ev_w = os.pipe()
+    owned = {plan_w, out_r, ev_r}  # closed exactly once: another thread may reuse a closed number
     pid = None
     try:
         try:
-            pid = conn.start(scratch, child_env(scratch), limits, run_as, (plan_r, out_w, ev_w))
+            pid = conn.start(scratch, child_env(scratch), limits, (plan_r, out_w, ev_w))
+            procs.track_run(pid, True)
         finally:
             for fd in (plan_r, out_w, ev_w):
                 os.close(fd)
-        state = _watch(plan_w, out_r, ev_r, plan.to_json(), limits, deadline, output)
+        state = _watch(owned, plan_w, out_r, ev_r, plan, limits, deadline, output)
         if not state.done and state.stuck_reason is None:
             state.stuck_reason = _exit_reason(conn.exit_status())
+            procs.track_run(pid, False)
             pid = None
         return state
     finally:
         if pid is not None:
             procs.kill_group(pid)
             conn.exit_status()
-        procs.kill_orphans(keep={conn.server_pid})
-        for fd in (plan_w, out_r, ev_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            procs.track_run(pid, False)
+        procs.after_run(keep={conn.server_pid})
+        for fd in owned:
+            os.close(fd)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _watch(plan_w: int, out_r: int, ev_r: int, plan_bytes: bytes, limits: Limits,
+def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limits: Limits,
            deadline: float, output: _OutputBuffer) -> _Attempt:
-    state = _Attempt()
+    expected = {i: {c.key for c in plan.captures.get(i, [])} | {c.key for c in plan.calls.get(i, [])}
+                for i in range(len(plan.cells))}
+    expected[FINAL] = {c.key for c in plan.final_captures} | {c.key for c in plan.final_calls}
+    plan_bytes = plan.to_json()
+    state = _Attempt(expected)
     sel = selectors.DefaultSelector()
     sel.register(plan_w, selectors.EVENT_WRITE)
     sel.register(out_r, selectors.EVENT_READ)
@@ -187,6 +205,7 @@ def _watch(plan_w: int, out_r: int, ev_r: int, plan_bytes: bytes, limits: Limits
                     pending = pending[:0]
                 if not pending:
                     sel.unregister(fd)
+                    owned.discard(fd)
                     os.close(fd)
                 continue
             try:
@@ -214,34 +233,40 @@ def _watch(plan_w: int, out_r: int, ev_r: int, plan_bytes: bytes, limits: Limits
 
 
 def _handle(state: _Attempt, line: bytes) -> bool:
-    """Apply one event; return True when it shows progress. Malformed events are ignored."""
+    """Apply one event if it is the kind the plan expects next; return True when it shows progress."""
     try:
         event = json.loads(line)
-        kind = event["ev"]
-    except (ValueError, TypeError, KeyError):
-        return False
+    except ValueError:
+        return state.reject(line)
     if not isinstance(event, dict):
-        return False
-    if kind == "ready":
+        return state.reject(event)
+    kind, cell, key = event.get("ev"), event.get("cell"), event.get("key")
+    cell = FINAL if cell == -1 else cell
+    if kind == "ready" and not state.ready:
         state.ready = True
-    elif kind == "start" and isinstance(event.get("cell"), int):
-        state.current = event["cell"]
-    elif kind == "end" and isinstance(event.get("cell"), int):
-        report = state.cells.setdefault(event["cell"], CellReport())
+    elif kind == "start" and type(cell) is int and state.ready and cell in state.expected and (
+            state.current is None or (state.ended and cell > state.current)):
+        state.current, state.ended = cell, cell == FINAL
+    elif kind == "end" and cell == state.current is not None and not state.ended:
+        state.ended = True
+        report = state.cells.setdefault(cell, CellReport())
         err = event.get("error")
         report.status = "error" if err else "ok"
         report.error = err if isinstance(err, dict) else None
-    elif kind == "note" and isinstance(event.get("cell"), int):
-        state.cells.setdefault(event["cell"], CellReport()).notes.append(
-            f"line {event.get('line')}: {str(event.get('text'))[:300]} (skipped; the grader does not install packages)")
-    elif kind == "capture" and isinstance(event.get("key"), str):
-        state.captures[event["key"]] = event.get("value")
-    elif kind == "call" and isinstance(event.get("key"), str):
-        state.calls[event["key"]] = event
-    elif kind == "done":
+    elif kind == "note" and cell == state.current is not None and not state.ended:
+        line_no = event.get("line")
+        state.cells.setdefault(cell, CellReport()).notes.append(
+            (line_no if type(line_no) is int else None, str(event.get("text"))[:300]))
+    elif kind in ("capture", "call") and state.ended and key in state.expected.get(state.current, ()) \
+            and key not in state.captures and key not in state.calls:
+        if kind == "capture":
+            state.captures[key] = event.get("value")
+        else:
+            state.calls[key] = event
+    elif kind == "done" and state.current == FINAL and not state.done:
         state.done = True
     else:
-        return False
+        return state.reject(event)
     return True
 
 

@@ -10,12 +10,24 @@ class SubmissionError(Exception):
 
 @dataclass(frozen=True)
 class Cell:
-    """One code cell. `first_line` is where it starts in `filename` (1-based)."""
+    """One code cell. `first_line` is where it starts (1-based): in the file for a script,
+    in the notebook cell named by `base` (e.g. "code cell 3") for a notebook."""
 
     source: str
     filename: str
     first_line: int = 1
-    label: str = ""
+    base: str = ""
+
+    @property
+    def label(self) -> str:
+        """Where the cell is, in the student's terms: "line 42" or "code cell 3, line 5"."""
+        return self.where(self.first_line)
+
+    def where(self, lineno: int) -> str:
+        """How to name line `lineno` of this cell's file or notebook cell."""
+        if not self.base:
+            return f"line {lineno}"
+        return self.base if lineno <= 1 else f"{self.base}, line {lineno}"
 
     def line(self, lineno: int | None) -> str:
         """The text of file line `lineno` if it lies in this cell."""

@@ -48,7 +48,5 @@ def split_cell(cell: Cell, line_index: int) -> tuple[Cell, Cell]:
     """Split `cell` before its 0-based line `line_index` (used to isolate a question's code)."""
     lines = cell.source.split("\n")
     head = replace(cell, source="\n".join(lines[:line_index]))
-    first = cell.first_line + line_index
-    label = f"line {first}" if cell.label.startswith("line") else f"{cell.label}, line {line_index + 1}"
-    tail = Cell("\n".join(lines[line_index:]), cell.filename, first, label)
+    tail = replace(cell, source="\n".join(lines[line_index:]), first_line=cell.first_line + line_index)
     return head, tail

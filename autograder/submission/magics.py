@@ -19,6 +19,8 @@ def neutralise(source: str) -> tuple[str, list[str]]:
         if m and m.group("name") not in _PYTHON_CELL_MAGICS:
             notes.append(f"skipped a %%{m.group('name')} cell (not Python)")
             return "\n" * (len(lines) - 1), notes
+    if not any(_MAGIC.match(line) for line in lines):
+        return source, notes
     in_string = _string_lines(source)
     for i, line in enumerate(lines):
         m = _MAGIC.match(line)

@@ -15,7 +15,7 @@ import tokenize
 from autograder.submission.cells import Cell
 
 _NBCONVERT = re.compile(r"^# In\[[ \d]*\]:\s*$")
-_PERCENT = re.compile(r"^# ?%%(?!%)")
+_PERCENT = re.compile(r"^# ?%%(\s|$)")
 
 
 def split_script(text: str, filename: str) -> tuple[list[Cell], str]:
@@ -35,7 +35,7 @@ def _cells_at(lines: list[str], starts: list[int], filename: str) -> list[Cell]:
     for a, b in zip(bounds, bounds[1:]):
         source = "\n".join(lines[a:b])
         if source.strip():
-            cells.append(Cell(source, filename, a + 1, f"line {a + 1}"))
+            cells.append(Cell(source, filename, a + 1))
     return cells
 
 

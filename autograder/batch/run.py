@@ -1,0 +1,90 @@
+"""Run a batch: one fork server (restarted if it dies), `jobs` threads each grading one
+submission at a time in its own forked, limited child, results written atomically."""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.assignment import Assignment
+from autograder.batch.discover import Entry
+from autograder.batch.progress import BatchProgress
+from autograder.batch.sheet import read_results, results_path, write_sheet
+from autograder.grading.pipeline import fingerprint, grade_file, unreadable
+from autograder.results.gradescope import write_results
+from autograder.sandbox import procs
+from autograder.sandbox.launcher import SandboxError
+from autograder.sandbox.pool import ServerPool
+
+
+class Interrupted(Exception):
+    """The batch was stopped (Ctrl-C); finished results are kept."""
+
+
+@dataclass
+class BatchSummary:
+    total: int
+    skipped: int
+    graded: int = 0
+    not_graded: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    sheet: Path | None = None
+
+
+def is_complete(entry: Entry, outdir: Path, assignment: Assignment) -> bool:
+    """True if this submission's results exist, are intact and belong to this file and rubric."""
+    data = read_results(results_path(outdir, entry))
+    if data is None or entry.path is None:
+        return data is not None
+    return data["extra_data"].get("fingerprint") == fingerprint(entry.path, assignment)
+
+
+def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: int = 2, force: bool = False,
+              live: bool | None = None) -> BatchSummary:
+    """Grade every entry not already complete; always (re)write grades.csv, even when interrupted."""
+    start = time.monotonic()
+    outdir.mkdir(parents=True, exist_ok=True)
+    todo = [e for e in entries if force or not is_complete(e, outdir, assignment)]
+    summary = BatchSummary(len(entries), len(entries) - len(todo))
+    stop = threading.Event()
+    progress = BatchProgress(len(todo), live)
+    pool = ServerPool(assignment.preload, jobs) if any(e.path for e in todo) else None
+
+    def grade_one(entry: Entry) -> None:
+        if stop.is_set():
+            return
+        if entry.path is None:
+            report = unreadable(assignment, entry.key, entry.problem)
+        else:
+            try:
+                report = grade_file(entry.path, assignment, pool=pool)
+            except SandboxError:
+                report = None
+        if report is None or stop.is_set():
+            summary.not_graded.append(entry.key)
+            return
+        write_results(report, results_path(outdir, entry))
+        summary.graded += 1
+        progress.advance()
+
+    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader")
+    janitor = procs.Janitor(lambda: {pool.pid} if pool else set())
+    try:
+        with janitor:
+            for future in [executor.submit(grade_one, e) for e in todo]:
+                future.result()
+    except KeyboardInterrupt:
+        stop.set()
+        executor.shutdown(wait=False, cancel_futures=True)
+        procs.kill_runs()
+        raise Interrupted() from None
+    finally:
+        executor.shutdown(wait=True)
+        progress.close()
+        if pool is not None:
+            pool.close()
+        summary.sheet = write_sheet(entries, outdir, assignment)
+        summary.elapsed = time.monotonic() - start
+    return summary

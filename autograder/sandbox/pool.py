@@ -1,0 +1,78 @@
+"""A fork server shared by grading threads, replaced if it dies (student code may kill it)."""
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Callable, TypeVar
+
+from autograder.sandbox.launcher import Connection, ForkServer, SandboxError
+
+T = TypeVar("T")
+ATTEMPTS = 3
+
+
+class ServerPool:
+    """One fork server with one connection per concurrent job; a dead server is replaced once."""
+
+    def __init__(self, preload: tuple[str, ...] | list[str], jobs: int = 1) -> None:
+        self.preload, self.jobs = tuple(preload), jobs
+        self._lock = threading.Lock()
+        self.generation = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.server = ForkServer(self.preload, self.jobs)
+        self.free: queue.Queue[Connection] = queue.Queue()
+        for conn in self.server.connections:
+            self.free.put(conn)
+
+    @property
+    def pid(self) -> int:
+        return self.server.pid
+
+    def preload_more(self, modules: tuple[str, ...] | list[str]) -> None:
+        """Import more modules in the server before any child is forked."""
+        missing = tuple(m for m in modules if m not in self.preload)
+        if missing:
+            conn = self.free.get()
+            try:
+                conn.preload(missing)
+            finally:
+                self.free.put(conn)
+            self.preload += missing
+
+    def run(self, job: Callable[[Connection], T]) -> T:
+        """Call `job` with a free connection, on a fresh server if the current one has died."""
+        for attempt in range(ATTEMPTS):
+            with self._lock:
+                generation, free = self.generation, self.free
+            conn = free.get()
+            try:
+                return job(conn)
+            except SandboxError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                self._restart(generation)
+            finally:
+                with self._lock:
+                    if generation == self.generation:
+                        free.put(conn)
+        raise AssertionError("unreachable")
+
+    def _restart(self, generation: int) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return
+            self.server.process.kill()
+            self.server.close()
+            self.generation += 1
+            self._start()
+
+    def close(self) -> None:
+        self.server.close()
+
+    def __enter__(self) -> ServerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

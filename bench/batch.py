@@ -1,0 +1,110 @@
+"""Batch grading throughput: `autograder batch` versus a fresh `autograder grade` per submission.
+
+Generates N mixed A2S1 submissions (correct, partly wrong, broken, notebooks, and one
+that loops forever), grades them all with `autograder batch`, grades a sample with one
+fresh `autograder grade` process each, and prints submissions per second for both,
+their ratio, and the peak memory of the batch's whole process tree.
+
+Usage: python bench/batch.py [--n 1000] [--jobs 2] [--fresh-sample 8]
+Targets (2 cores): >= 40 submissions/s, < 1.5 GB in all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTION = (REPO / "solutions" / "A2S1" / "A2S1.py").read_text()
+NOTEBOOK = json.loads((REPO / "solutions" / "A2S1" / "A2S1.ipynb").read_text())
+
+VARIANTS = {
+    "correct": lambda s: s,
+    "wrong_121": lambda s: s.replace("query121 = 1e5 *", "query121 = 1 *"),
+    "blank_142": lambda s: s.replace("m_key[2] = query132[0]", "m_key[2] ="),
+    "raises_131": lambda s: s.replace("query131 = 1e-2 * key.mean(0, keepdim=True)",
+                                      "query131 = 1e-2 * key.mean(0, keepdim=True)\nraise ValueError('oops')"),
+    "partial_122": lambda s: s.replace("query122 = 1e5 * key", "query122 = 1e5 * key[[0, 1, 2, 0]]"),
+    "missing_import": lambda s: s.replace("import torch\n", "import d2l\nimport torch\n", 1),
+}
+LOOP = lambda s: s.replace("query131 = 1e-2", "while True:\n    pass\nquery131 = 1e-2")  # noqa: E731
+
+
+def generate(folder: Path, n: int) -> None:
+    names = list(VARIANTS)
+    for i in range(n):
+        if i == n // 2:
+            (folder / f"s{i:04d}_loop_A2S1.py").write_text(LOOP(SOLUTION))
+        elif i % 10 == 9:
+            (folder / f"s{i:04d}_A2S1.ipynb").write_text(json.dumps(NOTEBOOK))
+        else:
+            name = names[i % len(names)]
+            (folder / f"s{i:04d}_{name}_A2S1.py").write_text(VARIANTS[name](SOLUTION))
+
+
+def peak_memory(proc: subprocess.Popen, stop: threading.Event, out: list[int]) -> None:
+    """Poll the total RSS of the process tree (proportional set size would be smaller)."""
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while not stop.is_set():
+        try:
+            procs = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_full_info().pss for p in procs if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    out.append(peak)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--fresh-sample", type=int, default=8)
+    args = parser.parse_args()
+    cli = [sys.executable, "-m", "autograder"]
+    with tempfile.TemporaryDirectory() as tmp:
+        subs, out = Path(tmp) / "subs", Path(tmp) / "out"
+        subs.mkdir()
+        generate(subs, args.n)
+
+        start = time.perf_counter()
+        proc = subprocess.Popen([*cli, "batch", str(subs), "-a", "A2S1", "--out", str(out), "--jobs", str(args.jobs)],
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stop, peak = threading.Event(), []
+        watcher = threading.Thread(target=peak_memory, args=(proc, stop, peak))
+        watcher.start()
+        proc.wait()
+        batch_time = time.perf_counter() - start
+        stop.set()
+        watcher.join()
+        if proc.returncode != 0:
+            sys.exit(f"batch failed with exit code {proc.returncode}")
+        rows = (out / "grades.csv").read_text().count("\n") - 1
+
+        sample = sorted(subs.iterdir())[: args.fresh_sample]
+        start = time.perf_counter()
+        for path in sample:
+            subprocess.run([*cli, "grade", str(path), "-a", "A2S1", "--out", f"{tmp}/one.json"], cwd=REPO,
+                           check=True, capture_output=True)
+        fresh_time = time.perf_counter() - start
+
+    batch_rate = args.n / batch_time
+    fresh_rate = len(sample) / fresh_time
+    print(f"batch:  {args.n} submissions ({rows} rows in grades.csv) in {batch_time:.1f} s "
+          f"= {batch_rate:.1f} submissions/s with --jobs {args.jobs} (target >= 40/s)")
+    print(f"fresh:  {len(sample)} submissions, one `autograder grade` each, in {fresh_time:.1f} s "
+          f"= {fresh_rate:.2f} submissions/s")
+    print(f"ratio:  batch is {batch_rate / fresh_rate:.0f}x faster")
+    print(f"memory: peak {peak[0] / 1024**2:.0f} MB (PSS of the batch's process tree; target < 1536 MB)")
+
+
+if __name__ == "__main__":
+    main()
