@@ -83,8 +83,8 @@ class Connection:
         self._next = 0
 
     def _recv(self, timeout: float | None) -> dict:
-        self.sock.settimeout(timeout)
         try:
+            self.sock.settimeout(timeout)
             data = self.sock.recv(65536)
         except socket.timeout:
             raise SandboxError("the fork server did not answer in time") from None

@@ -44,9 +44,7 @@ class ServerPool:
     def run(self, job: Callable[[Connection], T]) -> T:
         """Call `job` with a free connection, on a fresh server if the current one has died."""
         for attempt in range(ATTEMPTS):
-            with self._lock:
-                generation, free = self.generation, self.free
-            conn = free.get()
+            generation, free, conn = self._acquire()
             try:
                 return job(conn)
             except SandboxError:
@@ -55,16 +53,30 @@ class ServerPool:
                 self._restart(generation)
             finally:
                 with self._lock:
-                    if generation == self.generation:
-                        free.put(conn)
+                    current = generation == self.generation
+                if current:
+                    free.put(conn)
+                else:
+                    conn.sock.close()  # only its owner closes it: a number closed twice may be reused
         raise AssertionError("unreachable")
+
+    def _acquire(self) -> tuple[int, queue.Queue[Connection], Connection]:
+        while True:
+            with self._lock:
+                generation, free = self.generation, self.free
+            try:
+                return generation, free, free.get(timeout=0.5)
+            except queue.Empty:
+                continue  # the server may have been replaced meanwhile: look again
 
     def _restart(self, generation: int) -> None:
         with self._lock:
             if generation != self.generation:
                 return
             self.server.process.kill()
-            self.server.close()
+            self.server.process.wait()
+            while not self.free.empty():
+                self.free.get().sock.close()
             self.generation += 1
             self._start()
 
