@@ -24,6 +24,7 @@ from autograder.sandbox.plan import Plan
 
 MAX_EVENT_BYTES = 64 * 1024 * 1024
 MAX_ATTEMPTS = 6
+DRAIN_AFTER_DONE = 0.2  # seconds to collect trailing output once the child said it is done
 FINAL = 1 << 30  # the phase after the last cell, where end-of-file answers are read
 
 
@@ -189,6 +190,8 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
     while open_fds:
         now = time.monotonic()
         limit = deadline if not state.ready else min(deadline, progress + limits.cell_timeout)
+        if state.done:  # a daemon the student left behind may hold the pipes open: do not wait for it
+            limit = min(limit, progress + DRAIN_AFTER_DONE)
         if now >= limit:
             if not state.done:
                 budget = limits.cell_timeout if state.ready and limit < deadline else limits.timeout

@@ -12,8 +12,12 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        notes.append(f"the file is not valid UTF-8: {text.count(chr(0xFFFD))} bad byte(s) were replaced")
+        try:
+            text = data.decode("cp1252")  # what Windows editors write
+            notes.append("the file is not UTF-8; read it as Windows-1252")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            notes.append(f"the file is not valid UTF-8: {text.count(chr(0xFFFD))} bad byte(s) were replaced")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         text = text.replace("\x00", "")
