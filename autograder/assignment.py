@@ -43,7 +43,7 @@ class Assignment:
     name: str
     title: str
     root: Path
-    notebook: Path
+    notebook: Path | None
     checks_path: Path
     master: Path | None
     solutions: tuple[Path, ...]
@@ -125,7 +125,8 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
         for q in a.questions
     )
     return Assignment(
-        name=name, title=a.title, root=root, notebook=root / a.notebook, checks_path=root / a.checks,
+        name=name, title=a.title, root=root, notebook=root / a.notebook if a.notebook else None,
+        checks_path=root / a.checks,
         master=root / a.master if a.master else None, solutions=tuple(root / s for s in a.solutions),
         samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
         questions=questions, config_path=config_path.resolve(),

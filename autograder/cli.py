@@ -126,9 +126,9 @@ def assign(assignment_name: str | None, config_path: Path | None) -> None:
 
     assignment = _assignment(config_path, assignment_name, None)
     by_suffix = {p.suffix: p for p in assignment.solutions}
-    if assignment.master is None or not {".ipynb", ".py"} <= by_suffix.keys():
-        raise click.ClickException(f"{assignment.name}: `assign` needs `master` and an .ipynb and a .py in "
-                                   "`solutions` in grading_config.yaml")
+    if assignment.master is None or assignment.notebook is None or not {".ipynb", ".py"} <= by_suffix.keys():
+        raise click.ClickException(f"{assignment.name}: `assign` needs `master`, `notebook` and an .ipynb and "
+                                   "a .py in `solutions` in grading_config.yaml")
     try:
         write_assignment(assignment.master, assignment.notebook, by_suffix[".ipynb"], by_suffix[".py"])
     except MasterFormatError as e:

@@ -81,8 +81,10 @@ class QuestionConfig(_Strict):
 
 
 class AssignmentConfig(_Strict):
+    """An assignment: only `checks` is needed to grade; the rest is for authoring."""
+
     title: str
-    notebook: Path
+    notebook: Optional[Path] = None
     checks: Path
     master: Optional[Path] = None
     solutions: list[Path] = []

@@ -14,7 +14,6 @@ from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import read_results, results_path, write_sheet
 from autograder.grading.pipeline import fingerprint, grade_file, unreadable
 from autograder.results.gradescope import write_results
-from autograder.sandbox import procs
 from autograder.sandbox.launcher import SandboxError
 from autograder.sandbox.pool import ServerPool
 
@@ -70,15 +69,14 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         progress.advance()
 
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader")
-    janitor = procs.Janitor(lambda: {pool.pid} if pool else set())
     try:
-        with janitor:
-            for future in [executor.submit(grade_one, e) for e in todo]:
-                future.result()
+        for future in [executor.submit(grade_one, e) for e in todo]:
+            future.result()
     except KeyboardInterrupt:
         stop.set()
         executor.shutdown(wait=False, cancel_futures=True)
-        procs.kill_runs()
+        if pool is not None:
+            pool.kill_runs()
         raise Interrupted() from None
     finally:
         executor.shutdown(wait=True)

@@ -110,6 +110,9 @@ def serve(socks: list[socket.socket]) -> None:
                 sel.unregister(sock)
                 continue
             request, fds = got
+            if "kill" in request and not fds:
+                _kill_run(owners, sock, request["kill"])
+                continue
             if "preload" in request and not fds:
                 _preload(request["preload"])
                 gc.collect()
@@ -136,17 +139,59 @@ def serve(socks: list[socket.socket]) -> None:
         _reap(owners)
 
 
+def _kill_run(owners: dict[int, tuple[socket.socket, object]], sock: socket.socket, job: object) -> None:
+    """Kill the process group of this connection's run `job` (pids are ours: we may be in a PID namespace)."""
+    for pid, (owner, owned_job) in owners.items():
+        if owner is sock and owned_job == job:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 def _reap(owners: dict[int, tuple[socket.socket, object]]) -> None:
-    while owners:
+    """Report finished runs; kill orphans (re-parented to us, a subreaper) that outlive their run."""
+    reaped = False
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
+        reaped = True
         if pid in owners:
             sock, job = owners.pop(pid)
             _send(sock, {"id": job, "status": os.waitstatus_to_exitcode(status)})
+    if reaped:
+        _kill_orphans(set(owners))
+
+
+def _kill_orphans(runs: set[int]) -> None:
+    me = str(os.getpid())
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) in runs:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                ppid = f.read().rsplit(b")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if ppid == me.encode():
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def _become_subreaper() -> None:
+    """Orphans of our children come to us, so we can kill them after their run."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
 
 
 def _preload(modules: list[str]) -> None:
@@ -170,6 +215,7 @@ def _warm_torch(torch) -> None:  # noqa: ANN001 - the module
 
 def main() -> None:
     fds = [int(fd) for fd in os.environ.pop("AUTOGRADER_SOCKETS").split(",")]
+    _become_subreaper()
     _preload(sys.argv[1:])
     from autograder.sandbox import child, encode  # noqa: F401 - import once, before any fork
 

@@ -10,15 +10,17 @@ import array
 import json
 import os
 import pwd
+import shutil
 import socket
 import stat
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autograder.sandbox import procs
+from autograder.sandbox import bwrap, procs
 
 if TYPE_CHECKING:
     from autograder.config import Limits
@@ -54,13 +56,13 @@ def _readable_by_others(path: str) -> bool:
         p = parent
 
 
-def default_run_as() -> RunAs | None:
+def default_run_as(check_readable: bool = True) -> RunAs | None:
     """When the grader runs as root, student code runs as $AUTOGRADER_USER (default `nobody`),
     provided that user can read the Python installation; otherwise as the grader's user."""
     if os.geteuid() != 0:
         return None
     paths = sysconfig.get_paths()
-    if not all(_readable_by_others(paths[k]) for k in ("stdlib", "purelib", "platlib")):
+    if check_readable and not all(_readable_by_others(paths[k]) for k in ("stdlib", "purelib", "platlib")):
         return None
     name = os.environ.get("AUTOGRADER_USER", "nobody")
     try:
@@ -75,12 +77,14 @@ def default_run_as() -> RunAs | None:
 class Connection:
     """One channel to the fork server; not shared between threads."""
 
-    def __init__(self, sock: socket.socket, server_pid: int, run_as: RunAs | None) -> None:
+    def __init__(self, sock: socket.socket, server: ForkServer) -> None:
         self.sock = sock
-        self.server_pid = server_pid
-        self.run_as = run_as
+        self.server = server
+        self.run_as = server.run_as
+        self.scratch_root = server.scratch_root
         self._ready = False
         self._next = 0
+        self.active: int | None = None
 
     def _recv(self, timeout: float | None) -> dict:
         try:
@@ -113,7 +117,16 @@ class Connection:
     @property
     def isolation(self) -> str:
         """The isolation level in force for children of this connection."""
-        return "separate process, separate user" if self.run_as else "separate process, same user"
+        return self.server.isolation
+
+    def kill(self) -> None:
+        """Kill the current run's whole process group (the server knows its pids)."""
+        job = self.active
+        if job is not None:
+            try:
+                self.sock.send(json.dumps({"kill": job}).encode())
+            except OSError:
+                pass
 
     def start(self, scratch: str, env: dict[str, str], limits: Limits, fds: tuple[int, int, int]) -> int:
         """Fork a child reading its plan from fds[0], output to fds[1], events to fds[2]; return its pid."""
@@ -130,6 +143,7 @@ class Connection:
         reply = self._recv(30)
         if reply.get("id") != self._next or "pid" not in reply:
             raise SandboxError(f"unexpected reply from the fork server: {reply}")
+        self.active = self._next
         return int(reply["pid"])
 
     def exit_status(self, timeout: float = 10) -> int | None:
@@ -141,14 +155,28 @@ class Connection:
                     return int(reply["status"])
         except SandboxError:
             return None
+        finally:
+            self.active = None
 
 
 class ForkServer:
     """A running fork server with `connections` independent channels."""
 
+    live: set[int] = set()  # pids of servers not yet closed (never swept as orphans)
+
     def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1,
-                 run_as: RunAs | None | str = "default") -> None:
-        self.run_as = default_run_as() if run_as == "default" else run_as
+                 sandbox: str = "auto") -> None:
+        as_root = os.geteuid() == 0
+        namespaced = sandbox == "bwrap" or (sandbox == "auto" and bwrap.available(as_root))
+        if namespaced and not bwrap.available(as_root):
+            raise SandboxError("bubblewrap (bwrap) is not installed or cannot create namespaces here")
+        # Inside bwrap the Python installation is always readable by the unprivileged user.
+        self.run_as = default_run_as(check_readable=not namespaced)
+        self.isolation = ", ".join(["namespaces (bubblewrap)" if namespaced else "separate process",
+                                    "separate user" if self.run_as else "same user"])
+        self.scratch_root = tempfile.mkdtemp(prefix="autograder-")
+        os.chmod(self.scratch_root, 0o711)
+        prefix = bwrap.command(self.scratch_root, as_root) if namespaced else []
         procs.become_subreaper()
         pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(connections)]
         theirs = [b.fileno() for _, b in pairs]
@@ -156,12 +184,13 @@ class ForkServer:
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
                "AUTOGRADER_SOCKETS": ",".join(map(str, theirs))}
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", *preload],
+            [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.forkserver", *preload],
             stdin=subprocess.DEVNULL, pass_fds=theirs, env=env, cwd="/", start_new_session=True,
         )
         for _, b in pairs:
             b.close()
-        self.connections = [Connection(a, self.process.pid, self.run_as) for a, _ in pairs]
+        self.connections = [Connection(a, self) for a, _ in pairs]
+        ForkServer.live.add(self.process.pid)
 
     @property
     def pid(self) -> int:
@@ -169,6 +198,11 @@ class ForkServer:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def kill_runs(self) -> None:
+        """Kill every run in progress (when a batch is interrupted)."""
+        for c in self.connections:
+            c.kill()
 
     def close(self) -> None:
         for c in self.connections:
@@ -178,6 +212,9 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        ForkServer.live.discard(self.process.pid)
+        procs.kill_orphans(keep=ForkServer.live)
+        shutil.rmtree(self.scratch_root, ignore_errors=True)
 
     def __enter__(self) -> ForkServer:
         return self

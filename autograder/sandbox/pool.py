@@ -80,6 +80,10 @@ class ServerPool:
             self.generation += 1
             self._start()
 
+    def kill_runs(self) -> None:
+        """Kill every run in progress (the batch was interrupted)."""
+        self.server.kill_runs()
+
     def close(self) -> None:
         self.server.close()
 

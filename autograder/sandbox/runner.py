@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.config import Limits
-from autograder.sandbox import procs
 from autograder.sandbox.launcher import Connection, plan_pipe
 from autograder.sandbox.plan import Plan
 
@@ -139,7 +138,7 @@ def run_plan(plan: Plan, limits: Limits, conn: Connection) -> RunOutcome:
 
 
 def _run_once(plan: Plan, limits: Limits, conn: Connection, deadline: float, output: _OutputBuffer) -> _Attempt:
-    scratch = tempfile.mkdtemp(prefix="autograder-run-")
+    scratch = tempfile.mkdtemp(prefix="run-", dir=conn.scratch_root)
     if conn.run_as is not None:
         os.chown(scratch, conn.run_as.uid, conn.run_as.gid)
     plan_r, plan_w = plan_pipe()
@@ -150,22 +149,18 @@ def _run_once(plan: Plan, limits: Limits, conn: Connection, deadline: float, out
     try:
         try:
             pid = conn.start(scratch, child_env(scratch), limits, (plan_r, out_w, ev_w))
-            procs.track_run(pid, True)
         finally:
             for fd in (plan_r, out_w, ev_w):
                 os.close(fd)
         state = _watch(owned, plan_w, out_r, ev_r, plan, limits, deadline, output)
         if not state.done and state.stuck_reason is None:
             state.stuck_reason = _exit_reason(conn.exit_status())
-            procs.track_run(pid, False)
             pid = None
         return state
     finally:
         if pid is not None:
-            procs.kill_group(pid)
+            conn.kill()
             conn.exit_status()
-            procs.track_run(pid, False)
-        procs.after_run(keep={conn.server_pid})
         for fd in owned:
             os.close(fd)
         shutil.rmtree(scratch, ignore_errors=True)
