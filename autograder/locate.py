@@ -55,10 +55,11 @@ def _comment_blocks(source: str) -> list[tuple[int, str]]:
     return blocks
 
 
-def _find_prompt(cells: list[Cell], prompt: str, after: int) -> tuple[int, int] | None:
+def _find_prompt(blocks: list[list[tuple[int, str]]], prompt: str) -> tuple[int, int] | None:
+    """(cell, line) of the first comment block containing `prompt`."""
     wanted = normalise(prompt)
-    for ci in range(after, len(cells)):
-        for line, text in _comment_blocks(cells[ci].source):
+    for ci, cell_blocks in enumerate(blocks):
+        for line, text in cell_blocks:
             if wanted in text:
                 return ci, line
     return None
@@ -72,8 +73,9 @@ def locate(cells: list[Cell], targets: list[Target]) -> tuple[list[Cell], dict[s
     any other question is read after the cell that assigns its answer.
     """
     anchors: dict[str, tuple[int, int, str]] = {}
+    blocks = [_comment_blocks(c.source) for c in cells]
     for t in targets:
-        hit = _find_prompt(cells, t.prompt, 0)
+        hit = _find_prompt(blocks, t.prompt)
         if hit is not None:
             anchors[t.key] = (*hit, "prompt")
     for name in {t.name for t in targets}:

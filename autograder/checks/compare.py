@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-np_print = dict(precision=4, suppress_small=True, floatmode="maxprec")
-
-
 def fmt(a: np.ndarray) -> str:
-    """A compact one-line rendering of a small array."""
-    return np.array2string(np.asarray(a), separator=", ", max_line_width=10_000, **np_print)
+    """A compact one-line rendering of a small array, 4 significant digits (numpy's printer is slow)."""
+    return _fmt(np.asarray(a, dtype=np.float64).tolist())
+
+
+def _fmt(x: object) -> str:
+    if isinstance(x, list):
+        return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    return f"{x:.4g}" if abs(x) >= 1e-4 or x == 0 else "0"
 
 
 def max_error(actual: np.ndarray, expected: np.ndarray) -> tuple[float, tuple[int, ...]]:

@@ -19,13 +19,22 @@ from autograder.sandbox.encode import Encoder
 
 
 class _Events:
+    """JSON-lines events, batched: written when a cell starts (the grader's sign of progress) and at the end."""
+
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._dumps = json.dumps
         self._write = os.write
+        self._pending: list[str] = []
 
     def send(self, **event: Any) -> None:
-        data = (self._dumps(event) + "\n").encode()
+        self._pending.append(self._dumps(event))
+        if event["ev"] in ("start", "ready", "done"):
+            self.flush()
+
+    def flush(self) -> None:
+        data = ("\n".join(self._pending) + "\n").encode()
+        self._pending.clear()
         while data:
             data = data[self._write(self._fd, data):]
 

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -41,7 +42,26 @@ def _cells_at(lines: list[str], starts: list[int], filename: str) -> list[Cell]:
 
 def _markdown_string_lines(text: str) -> list[int]:
     """0-based line indices where a top-level string statement starts, and where the next code starts."""
-    cuts = []
+    fast = _markdown_by_ast(text)
+    return fast if fast is not None else _markdown_by_tokens(text)
+
+
+def _markdown_by_ast(text: str) -> list[int] | None:
+    """The same from the syntax tree (fast, C); None when the file does not parse (magics, blank TODOs)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    cuts: list[int] = []
+    for node in tree.body:
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                and node.col_offset == 0 and node.end_lineno is not None):
+            cuts += [node.lineno - 1, node.end_lineno]
+    return cuts
+
+
+def _markdown_by_tokens(text: str) -> list[int]:
+    cuts: list[int] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
