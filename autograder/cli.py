@@ -92,9 +92,14 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Submissions graded at once (default: number of CPUs).")
 @click.option("--force", is_flag=True, help="Regrade submissions that already have complete results.")
+@click.option("--docker", "image", metavar="IMAGE",
+              help="Grade inside one container of IMAGE (no network, SOURCE read-only), with its bundled config.")
 def batch(source: Path, assignment_name: str | None, config_path: Path | None, outdir: Path, jobs: int | None,
-          force: bool) -> None:
+          force: bool, image: str | None) -> None:
     """Grade every submission in SOURCE (a folder, or Gradescope's export zip) into OUTDIR."""
+    if image is not None:
+        _batch_in_docker(image, source, assignment_name, config_path, outdir, jobs, force)
+        return
     import os
     import tempfile
 
@@ -115,6 +120,42 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
                        err=True)
             sys.exit(130)
     print_batch(summary, outdir)
+
+
+def _batch_in_docker(image: str, source: Path, assignment_name: str | None, config_path: Path | None,
+                     outdir: Path, jobs: int | None, force: bool) -> None:
+    """`batch --docker`: the same batch inside one container of IMAGE, with the image's config."""
+    from autograder.ship import ShipError
+    from autograder.ship.docker import batch_in_docker
+
+    if config_path is not None:
+        raise click.UsageError("--config cannot be used with --docker: the image grades with its own bundled config")
+    try:
+        status = batch_in_docker(image, source, outdir, assignment_name, jobs, force)
+    except ShipError as e:
+        raise click.ClickException(str(e)) from None
+    if status:
+        sys.exit(status)
+
+
+@main.command("gradescope-zip")
+@assignment_option
+@config_option
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("autograder.zip"),
+              show_default=True, help="Where to write the zip to upload to Gradescope.")
+@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The autograder wheel to ship (default: build one from this source tree).")
+def gradescope_zip(assignment_name: str | None, config_path: Path | None, out: Path, wheel: Path | None) -> None:
+    """Write Gradescope's autograder.zip for one assignment (no solutions in it)."""
+    from autograder.ship import ShipError
+    from autograder.ship.gradescope import write_gradescope_zip
+
+    assignment = _assignment(config_path, assignment_name, None)
+    try:
+        write_gradescope_zip(assignment, out, wheel)
+    except ShipError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Wrote {out}: upload it as the assignment's autograder on Gradescope (Ubuntu 22.04 base).")
 
 
 @main.command()

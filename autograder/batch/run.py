@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,9 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
             try:
                 report = grade_file(entry.path, assignment, pool=pool)
             except SandboxError:
+                report = None
+            except Exception:  # a grader bug must cost one submission, not the batch; it is reported
+                traceback.print_exc()
                 report = None
         if report is None or stop.is_set():
             summary.not_graded.append(entry.key)

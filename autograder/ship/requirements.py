@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import platform
 import sys
+import zipfile
+from email.message import Message
+from email.parser import Parser
 from importlib import metadata
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -27,16 +31,28 @@ def _line(req: Requirement, specifier: str, *markers: str) -> str:
     return f"{req.name}{extras}{specifier}" + (f"; {' and '.join(markers)}" if markers else "")
 
 
-def pinned_requirements(dist: str = "autograder") -> list[str]:
-    """One line per runtime dependency of `dist`: `name==version` as installed here.
+def wheel_metadata(wheel: Path) -> Message:
+    """The METADATA of a wheel (its name, Requires-Python and Requires-Dist)."""
+    try:
+        with zipfile.ZipFile(wheel) as z:
+            name = next((n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
+            if name is not None:
+                return Parser().parsestr(z.read(name).decode("utf-8"))
+    except (OSError, zipfile.BadZipFile):
+        pass
+    raise ShipError(f"{wheel}: not a readable wheel (no .dist-info/METADATA)")
+
+
+def pinned_requirements(wheel: Path) -> list[str]:
+    """One line per runtime dependency of `wheel`: `name==version` as installed here.
 
     Local labels are dropped (torch 2.13.0+cpu gives torch==2.13.0, which the +cpu build
-    satisfies). A pinned release that needs a newer Python than the oldest one `dist` supports
-    applies from that Python on; older Pythons get `dist`'s declared range instead (numpy 2.4
+    satisfies). A pinned release that needs a newer Python than the oldest one the wheel supports
+    applies from that Python on; older Pythons get the wheel's declared range instead (numpy 2.4
     needs 3.11, Gradescope's Ubuntu 22.04 has 3.10). A dependency this Python does not need
     is kept as declared.
     """
-    meta = metadata.metadata(dist)
+    meta = wheel_metadata(wheel)
     ours = _oldest_python(meta.get("Requires-Python"))
     lines = []
     for req in map(Requirement, meta.get_all("Requires-Dist") or []):
@@ -49,7 +65,7 @@ def pinned_requirements(dist: str = "autograder") -> list[str]:
         try:
             installed = metadata.distribution(req.name)
         except metadata.PackageNotFoundError:
-            raise ShipError(f"{req.name}, a dependency of {dist}, is not installed here: cannot pin it") from None
+            raise ShipError(f"{req.name}, a dependency of {meta['Name']}, is not installed here: cannot pin it") from None
         pin = f"=={Version(installed.version).public}"
         theirs = _oldest_python(installed.metadata.get("Requires-Python"))
         if ours and theirs and theirs > ours:
