@@ -52,6 +52,7 @@ class Assignment:
     limits: Limits
     questions: tuple[Question, ...]
     config_path: Path
+    minimum_isolation: str = "process"
 
     @cached_property
     def fingerprint(self) -> str:
@@ -130,4 +131,5 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
         master=root / a.master if a.master else None, solutions=tuple(root / s for s in a.solutions),
         samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
         questions=questions, config_path=config_path.resolve(),
+        minimum_isolation=a.minimum_isolation or d.minimum_isolation,
     )

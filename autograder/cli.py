@@ -37,12 +37,17 @@ def _grade(submission: Path, name: str | None, config_path: Path | None, public_
     """Grade one file; the fork server starts importing torch before the grader has loaded."""
     from autograder.sandbox.pool import ServerPool
 
+    from autograder.sandbox.launcher import IsolationError
+
     with ServerPool(SPECULATIVE_PRELOAD) as pool:
         from autograder.grading import grade_file
 
         assignment = _assignment(config_path, name, submission)
         pool.preload_more(assignment.preload)
-        return grade_file(submission, assignment, public_only, pool)
+        try:
+            return grade_file(submission, assignment, public_only, pool)
+        except IsolationError as e:
+            raise click.ClickException(str(e)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,6 +109,7 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     import tempfile
 
     from autograder.batch.discover import InputError, discover
+    from autograder.sandbox.launcher import IsolationError
     from autograder.batch.run import Interrupted, run_batch
     from autograder.results.summary import print_batch
 
@@ -115,6 +121,8 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
             raise click.ClickException(str(e)) from None
         try:
             summary = run_batch(entries, assignment, outdir, jobs or os.cpu_count() or 1, force)
+        except IsolationError as e:
+            raise click.ClickException(str(e)) from None
         except Interrupted:
             click.echo(f"Interrupted: finished results are kept in {outdir}; run the same command to resume.",
                        err=True)

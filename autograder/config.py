@@ -12,6 +12,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+# Weakest to strongest: a separate process; also a separate user; also namespaces (bubblewrap).
+Isolation = Literal["process", "user", "namespace"]
+ISOLATION_LEVELS: tuple[str, ...] = ("process", "user", "namespace")
 
 
 class ConfigError(Exception):
@@ -48,6 +51,7 @@ class Defaults(_Strict):
     tolerance: float = Field(0.01, gt=0)
     visibility: Visibility = "after_published"
     partial_credit: bool = True
+    minimum_isolation: Isolation = "process"
     limits: Limits = Limits()
 
 
@@ -93,6 +97,7 @@ class AssignmentConfig(_Strict):
     tolerance: Optional[float] = Field(None, gt=0)
     visibility: Optional[Visibility] = None
     partial_credit: Optional[bool] = None
+    minimum_isolation: Optional[Isolation] = None
     limits: LimitsOverride = LimitsOverride()
     questions: list[QuestionConfig] = Field(min_length=1)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -92,3 +93,17 @@ def test_assign_generates_student_notebook_and_solutions_from_the_master(a2s1, t
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "student" / "A2S1.ipynb").read_text() == a2s1.notebook.read_text()
     assert (tmp_path / "sol" / "A2S1.py").read_text() == a2s1.solutions[1].read_text()
+
+
+def test_grading_refuses_weaker_isolation_than_required(a2s1, tmp_path):
+    config = (REPO / "grading_config.yaml").read_text().replace("minimum_isolation: process",
+                                                                 "minimum_isolation: namespace")
+    for rel in ("assignments", "solutions"):
+        (tmp_path / rel).symlink_to(REPO / rel)
+    (tmp_path / "grading_config.yaml").write_text(config)
+    env = {**os.environ, "AUTOGRADER_SANDBOX": "none"}
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(a2s1.solutions[1]), "-a", "A2S1",
+                             "--config", str(tmp_path / "grading_config.yaml"), "--out", str(tmp_path / "r.json")],
+                            capture_output=True, text=True, cwd=REPO, env=env)
+    assert result.returncode != 0 and "requires isolation 'namespace'" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "r.json").exists()

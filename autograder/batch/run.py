@@ -15,7 +15,7 @@ from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import read_results, results_path, write_sheet
 from autograder.grading.pipeline import fingerprint, grade_file, unreadable
 from autograder.results.gradescope import write_results
-from autograder.sandbox.launcher import SandboxError
+from autograder.sandbox.launcher import IsolationError, SandboxError, require_isolation
 from autograder.sandbox.pool import ServerPool
 
 
@@ -51,6 +51,12 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
     stop = threading.Event()
     progress = BatchProgress(len(todo), live)
     pool = ServerPool(assignment.preload, jobs) if any(e.path for e in todo) else None
+    if pool is not None:
+        try:
+            require_isolation(pool.level, assignment.minimum_isolation)
+        except IsolationError:
+            pool.close()
+            raise
 
     def grade_one(entry: Entry) -> None:
         if stop.is_set():

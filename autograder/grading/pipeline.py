@@ -11,7 +11,7 @@ from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
 from autograder.grading.report import GradeReport, QuestionResult, score_parts
 from autograder.locate import Located, Target, locate
-from autograder.sandbox.launcher import Connection
+from autograder.sandbox.launcher import Connection, require_isolation
 from autograder.sandbox.pool import ServerPool
 from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
 from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
@@ -32,6 +32,7 @@ def grade_file(path: Path | str, assignment: Assignment, public_only: bool = Fal
     if pool is None:
         with ServerPool(assignment.preload) as own:
             return grade_file(path, assignment, public_only, own)
+    require_isolation(pool.level, assignment.minimum_isolation)
     try:
         submission = load_submission(path)
     except SubmissionError as e:

@@ -32,6 +32,21 @@ class SandboxError(Exception):
     """The fork server is gone or misbehaved (not the student's fault)."""
 
 
+class IsolationError(Exception):
+    """The isolation available here is weaker than the config requires (the instructor must act)."""
+
+
+def require_isolation(level: str, minimum: str) -> None:
+    """Refuse to grade below the configured minimum isolation level."""
+    from autograder.config import ISOLATION_LEVELS
+
+    if ISOLATION_LEVELS.index(level) < ISOLATION_LEVELS.index(minimum):
+        raise IsolationError(
+            f"grading_config.yaml requires isolation {minimum!r} but only {level!r} is available here "
+            "(namespace: install bubblewrap; user: run the grader as root so student code runs as "
+            "$AUTOGRADER_USER)")
+
+
 @dataclass(frozen=True)
 class RunAs:
     """An unprivileged user to run student code as."""
@@ -56,15 +71,23 @@ def _readable_by_others(path: str) -> bool:
         p = parent
 
 
+DEFAULT_UID = 64000
+NOGROUP = 65534
+
+
 def default_run_as(check_readable: bool = True) -> RunAs | None:
-    """When the grader runs as root, student code runs as $AUTOGRADER_USER (default `nobody`),
-    provided that user can read the Python installation; otherwise as the grader's user."""
+    """When the grader runs as root, student code runs as an unprivileged uid: $AUTOGRADER_USER's
+    (e.g. `student` in the image) or 64000, plus the slot number, so concurrent runs cannot signal
+    each other. Without root, or when that user could not read the Python installation, student
+    code runs as the grader's user."""
     if os.geteuid() != 0:
         return None
     paths = sysconfig.get_paths()
     if check_readable and not all(_readable_by_others(paths[k]) for k in ("stdlib", "purelib", "platlib")):
         return None
-    name = os.environ.get("AUTOGRADER_USER", "nobody")
+    name = os.environ.get("AUTOGRADER_USER")
+    if name is None:
+        return RunAs(DEFAULT_UID, NOGROUP)
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
@@ -77,10 +100,11 @@ def default_run_as(check_readable: bool = True) -> RunAs | None:
 class Connection:
     """One channel to the fork server; not shared between threads."""
 
-    def __init__(self, sock: socket.socket, server: ForkServer) -> None:
+    def __init__(self, sock: socket.socket, server: ForkServer, slot: int) -> None:
         self.sock = sock
         self.server = server
-        self.run_as = server.run_as
+        base = server.run_as
+        self.run_as = RunAs(base.uid + slot, base.gid) if base else None
         self.scratch_root = server.scratch_root
         self._ready = False
         self._next = 0
@@ -165,7 +189,11 @@ class ForkServer:
     live: set[int] = set()  # pids of servers not yet closed (never swept as orphans)
 
     def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1,
-                 sandbox: str = "auto") -> None:
+                 sandbox: str | None = None) -> None:
+        # auto: bubblewrap when it works here; none: never (tests, or to compare); bwrap: required.
+        sandbox = sandbox or os.environ.get("AUTOGRADER_SANDBOX", "auto")
+        if sandbox not in ("auto", "none", "bwrap"):
+            raise SandboxError(f"AUTOGRADER_SANDBOX must be auto, none or bwrap, not {sandbox!r}")
         as_root = os.geteuid() == 0
         namespaced = sandbox == "bwrap" or (sandbox == "auto" and bwrap.available(as_root))
         if namespaced and not bwrap.available(as_root):
@@ -174,6 +202,7 @@ class ForkServer:
         self.run_as = default_run_as(check_readable=not namespaced)
         self.isolation = ", ".join(["namespaces (bubblewrap)" if namespaced else "separate process",
                                     "separate user" if self.run_as else "same user"])
+        self.level = "namespace" if namespaced else "user" if self.run_as else "process"
         self.scratch_root = tempfile.mkdtemp(prefix="autograder-")
         os.chmod(self.scratch_root, 0o711)
         prefix = bwrap.command(self.scratch_root, as_root) if namespaced else []
@@ -189,7 +218,7 @@ class ForkServer:
         )
         for _, b in pairs:
             b.close()
-        self.connections = [Connection(a, self) for a, _ in pairs]
+        self.connections = [Connection(a, self, slot) for slot, (a, _) in enumerate(pairs)]
         ForkServer.live.add(self.process.pid)
 
     @property

@@ -30,6 +30,10 @@ class ServerPool:
     def pid(self) -> int:
         return self.server.pid
 
+    @property
+    def level(self) -> str:
+        return self.server.level
+
     def preload_more(self, modules: tuple[str, ...] | list[str]) -> None:
         """Import more modules in the server before any child is forked."""
         missing = tuple(m for m in modules if m not in self.preload)
