@@ -57,7 +57,7 @@ def _parse(source: str, filename: str, first_line: int) -> ast.Module | dict:
     """The cell's syntax tree with file line numbers, or the parse error."""
     try:
         tree = ast.parse(source, filename)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         err = _error(exc, filename)
         if isinstance(exc, SyntaxError) and exc.lineno is not None:
             err["line"] = exc.lineno + first_line - 1

@@ -14,6 +14,8 @@ def split_notebook(text: str, filename: str) -> tuple[list[Cell], list[str]]:
         raw = json.loads(text)
     except ValueError as e:
         raise SubmissionError(f"{filename} is not a valid notebook (not JSON: {e})") from None
+    except RecursionError:
+        raise SubmissionError(f"{filename} is not a valid notebook (nested too deeply)") from None
     if not isinstance(raw, dict):
         raise SubmissionError(f"{filename} is not a valid notebook (no notebook object inside)")
     try:

@@ -53,7 +53,7 @@ def _markdown_by_ast(text: str) -> list[int] | None:
     try:
         with _PARSE_LOCK:  # CPython 3.11's parser is not safe to run from several threads at once
             tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     cuts: list[int] = []
     for node in tree.body:
