@@ -1,10 +1,12 @@
-# Gradescope-style autograder image: /autograder/{source,submission,results}, entry /autograder/run_autograder.
+# Gradescope-style autograder image: /autograder/{source,submission,results}, entry /autograder/run_autograder,
+# grader in /autograder/venv (the same layout as Gradescope with autograder.zip's setup.sh).
 #
-# Air-gapped (CI here): .ci/wheelhouse
-#   docker build --build-arg BASE_IMAGE=autograder-base:bookworm .
+# Air-gapped (CI here): .ci/base-image && .ci/wheelhouse
+#   docker build --build-arg BASE_IMAGE=autograder-base:bookworm -t autograder .
 # Real world (PyPI):    WHEELHOUSE_DEPS=0 .ci/wheelhouse
-#   docker build --build-arg AUTOGRADER_PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" .
+#   docker build --build-arg AUTOGRADER_PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu" -t autograder .
 # build/wheelhouse comes from .ci/wheelhouse: requirements.txt, dependency wheels, project/ wheel.
+# /autograder/source holds only the grading bundle of ASSIGNMENT: no solutions, samples or master notebook.
 ARG BASE_IMAGE=ubuntu:22.04
 
 FROM ${BASE_IMAGE} AS base
@@ -20,28 +22,36 @@ RUN if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
 FROM base AS venv
 ARG AUTOGRADER_PIP_ARGS="--no-index"
 COPY build/wheelhouse/requirements.txt build/wheelhouse/*.whl /wheels/
-RUN python3 -m venv /opt/autograder-venv \
-    && /opt/autograder-venv/bin/pip install --no-cache-dir --disable-pip-version-check \
+RUN python3 -m venv /autograder/venv \
+    && /autograder/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
        ${AUTOGRADER_PIP_ARGS} --find-links /wheels -r /wheels/requirements.txt
 
-FROM base
-COPY --from=venv /opt/autograder-venv /opt/autograder-venv
+FROM base AS app
+COPY --from=venv /autograder/venv /autograder/venv
 # The project (changes often) on top: a small layer.
 COPY build/wheelhouse/project/ /tmp/project/
-RUN /opt/autograder-venv/bin/pip install --no-cache-dir --disable-pip-version-check \
+RUN /autograder/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
        --no-index --find-links /tmp/project autograder \
     && rm -rf /tmp/project
-ENV PATH=/opt/autograder-venv/bin:$PATH PYTHONUNBUFFERED=1
-# Student code runs as `student`; grader files and results stay root-only.
-RUN useradd --system --user-group --no-create-home --home-dir /nonexistent \
+ENV PATH=/autograder/venv/bin:$PATH PYTHONUNBUFFERED=1
+
+# The bundle is written in a throw-away stage: the authoring files never reach the image's layers.
+FROM app AS bundle
+ARG ASSIGNMENT=A2S1
+COPY grading_config.yaml /src/
+COPY assignments/ /src/assignments/
+COPY solutions/ /src/solutions/
+RUN python -m autograder.ship.bundle /src/grading_config.yaml "$ASSIGNMENT" /bundle
+
+FROM app
+# Student code runs as `student`; the grader's files and the results stay root-only.
+ENV AUTOGRADER_USER=student AUTOGRADER_CONFIG=/autograder/source/grading_config.yaml
+RUN useradd --system --uid 64000 --user-group --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin student \
-    && mkdir -p /autograder/source /autograder/submission /autograder/results \
+    && mkdir -p /autograder/submission /autograder/results \
     && chmod 0755 /autograder /autograder/submission
-# solutions/ is needed: the config names the solution files and validates that they exist.
-COPY grading_config.yaml /autograder/source/
-COPY assignments/ /autograder/source/assignments/
-COPY solutions/ /autograder/source/solutions/
-COPY docker/run_autograder /autograder/run_autograder
+COPY --from=bundle /bundle/ /autograder/source/
+COPY autograder/ship/templates/run_autograder /autograder/run_autograder
 RUN chown -R root:root /autograder/source /autograder/results /autograder/run_autograder \
     && chmod 0700 /autograder/source /autograder/results \
     && chmod 0755 /autograder/run_autograder

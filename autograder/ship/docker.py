@@ -21,7 +21,8 @@ from autograder.ship import ShipError
 SYSTEM_DIRS = ("/", "/tmp")
 SYSTEM_TREES = ("/autograder", "/bin", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr")
 # Runs in the container: a Ctrl-C stops the batch (which keeps finished results), then the chown.
-SCRIPT = 'trap : INT TERM; autograder batch "$@"; status=$?; chown -R "$AUTOGRADER_OWNER" "$AUTOGRADER_OUT"; exit $status'
+SCRIPT = ('trap : INT TERM; autograder batch "$@"; status=$?; '
+          'chown -R "$AUTOGRADER_OWNER" "$AUTOGRADER_OUT"; exit $status')
 
 
 def docker_info() -> dict:
@@ -49,6 +50,15 @@ def _owner(info: dict) -> str:
     return "0:0" if rootless else f"{os.getuid()}:{os.getgid()}"
 
 
+def _wait(process: subprocess.Popen) -> int | None:
+    """The exit status, or None after a Ctrl-C: Docker passes it on, the batch inside stops and keeps
+    what it has graded, and the container still has to finish."""
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return None
+
+
 def batch_in_docker(image: str, source: Path, outdir: Path, assignment: str | None = None, jobs: int | None = None,
                     force: bool = False) -> int:
     """Run `autograder batch` on SOURCE into OUTDIR inside one container of IMAGE; its exit status."""
@@ -70,12 +80,9 @@ def batch_in_docker(image: str, source: Path, outdir: Path, assignment: str | No
                "-e", "TINI_KILL_PROCESS_GROUP=1", "-e", f"AUTOGRADER_OWNER={_owner(info)}",
                "-e", f"AUTOGRADER_OUT={outdir}", image, "sh", "-c", SCRIPT, "batch", *args]
     process = subprocess.Popen(command)
-    while True:
-        try:
-            status = process.wait()
-            break
-        except KeyboardInterrupt:
-            continue  # Docker passes the Ctrl-C on; the batch inside stops and keeps what is graded.
+    status: int | None = None
+    while status is None:
+        status = _wait(process)
     if status == 125:
         raise ShipError(f"docker could not start a container of {image} (see its message above)")
     return status

@@ -65,7 +65,8 @@ def pinned_requirements(wheel: Path) -> list[str]:
         try:
             installed = metadata.distribution(req.name)
         except metadata.PackageNotFoundError:
-            raise ShipError(f"{req.name}, a dependency of {meta['Name']}, is not installed here: cannot pin it") from None
+            raise ShipError(f"{req.name}, a dependency of {meta['Name']}, is not installed here: cannot pin it") \
+                from None
         pin = f"=={Version(installed.version).public}"
         theirs = _oldest_python(installed.metadata.get("Requires-Python"))
         if ours and theirs and theirs > ours:

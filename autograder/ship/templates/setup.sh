@@ -14,7 +14,7 @@ python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps ./autograder-*.whl
 
 # Student code runs as `student`; it can read the venv, not the grader's files.
-id student >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent \
+id student >/dev/null 2>&1 || useradd --system --uid 64000 --user-group --no-create-home --home-dir /nonexistent \
   --shell /usr/sbin/nologin student
 mkdir -p /autograder/results
 chmod 0755 /autograder /autograder/venv
