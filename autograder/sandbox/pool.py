@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import queue
+import shutil
 import threading
 from typing import Callable, TypeVar
 
@@ -79,6 +80,7 @@ class ServerPool:
                 return
             self.server.process.kill()
             self.server.process.wait()
+            shutil.rmtree(self.server.scratch_root, ignore_errors=True)
             while not self.free.empty():
                 self.free.get().sock.close()
             self.generation += 1
