@@ -88,6 +88,7 @@ def main() -> None:
         if proc.returncode != 0:
             sys.exit(f"batch failed with exit code {proc.returncode}")
         rows = (out / "grades.csv").read_text().count("\n") - 1
+        isolation = json.loads(next(out.glob("*/results.json")).read_text())["extra_data"]["isolation"]
 
         sample = sorted(subs.iterdir())[: args.fresh_sample]
         start = time.perf_counter()
@@ -99,7 +100,7 @@ def main() -> None:
     batch_rate = args.n / batch_time
     fresh_rate = len(sample) / fresh_time
     print(f"batch:  {args.n} submissions ({rows} rows in grades.csv) in {batch_time:.1f} s "
-          f"= {batch_rate:.1f} submissions/s with --jobs {args.jobs} (target >= 40/s)")
+          f"= {batch_rate:.1f} submissions/s with --jobs {args.jobs} (target >= 40/s); isolation: {isolation}")
     print(f"fresh:  {len(sample)} submissions, one `autograder grade` each, in {fresh_time:.1f} s "
           f"= {fresh_rate:.2f} submissions/s")
     print(f"ratio:  batch is {batch_rate / fresh_rate:.0f}x faster")
