@@ -187,4 +187,4 @@ def test_killing_the_fork_server_mid_batch_loses_nothing(tmp_path):
     stdout, stderr = proc.communicate(timeout=180)
     assert proc.returncode == 0, stderr
     rows = read_csv(out / "grades.csv")
-    assert len(rows) == 30 and all(r["Status"] != "not graded" for r in rows), stdout
+    assert len(rows) == 30 and all(r["Status"] != "not graded" for r in rows), stdout + stderr

@@ -18,6 +18,7 @@ class ServerPool:
     def __init__(self, preload: tuple[str, ...] | list[str], jobs: int = 1) -> None:
         self.preload, self.jobs = tuple(preload), jobs
         self._lock = threading.Lock()
+        self._dead: list[str] = []
         self.generation = 0
         self._start()
 
@@ -80,7 +81,7 @@ class ServerPool:
                 return
             self.server.process.kill()
             self.server.process.wait()
-            shutil.rmtree(self.server.scratch_root, ignore_errors=True)
+            self._dead.append(self.server.scratch_root)  # other threads may still be using it
             while not self.free.empty():
                 self.free.get().sock.close()
             self.generation += 1
@@ -92,6 +93,8 @@ class ServerPool:
 
     def close(self) -> None:
         self.server.close()
+        for scratch in self._dead:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def __enter__(self) -> ServerPool:
         return self
