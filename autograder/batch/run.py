@@ -13,7 +13,7 @@ from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
 from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import read_results, results_path, write_sheet
-from autograder.grading.pipeline import fingerprint, grade_file, unreadable
+from autograder.grading.pipeline import file_fingerprint, grade_file, unreadable
 from autograder.results.gradescope import write_results
 from autograder.sandbox.launcher import IsolationError, SandboxError, require_isolation
 from autograder.sandbox.pool import ServerPool
@@ -38,7 +38,7 @@ def is_complete(entry: Entry, outdir: Path, assignment: Assignment) -> bool:
     data = read_results(results_path(outdir, entry))
     if data is None or entry.path is None:
         return data is not None
-    return data["extra_data"].get("fingerprint") == fingerprint(entry.path, assignment)
+    return data["extra_data"].get("fingerprint") == file_fingerprint(entry.path, assignment)
 
 
 def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: int = 2, force: bool = False,

@@ -15,7 +15,8 @@ from autograder.sandbox.launcher import Connection, require_isolation
 from autograder.sandbox.pool import ServerPool
 from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
 from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
-from autograder.submission import Cell, Submission, SubmissionError, load_submission
+from autograder.submission import Cell, Submission, SubmissionError
+from autograder.submission.load import load_bytes, read_submission
 
 MAX_ELEMENTS = 1_000_000
 _PARSE_ERRORS = ("SyntaxError", "IndentationError", "TabError")
@@ -33,25 +34,33 @@ def grade_file(path: Path | str, assignment: Assignment, public_only: bool = Fal
         with ServerPool(assignment.preload) as own:
             return grade_file(path, assignment, public_only, own)
     require_isolation(pool.level, assignment.minimum_isolation)
+    data: bytes | None = None
     try:
-        submission = load_submission(path)
+        data = read_submission(path)
+        submission = load_bytes(data, path.name)
     except SubmissionError as e:
         report = unreadable(assignment, path.name, str(e), public_only)
     else:
         report = pool.run(lambda conn: grade_submission(submission, assignment, conn, public_only))
-    report.fingerprint = fingerprint(path, assignment)
+    report.fingerprint = fingerprint(data, assignment)
     report.execution_time = time.monotonic() - start
     return report
 
 
-def fingerprint(path: Path, assignment: Assignment) -> str:
-    """Identifies a grade: the submission's bytes, the assignment's config and checks, the grader."""
+def fingerprint(data: bytes | None, assignment: Assignment) -> str:
+    """Identifies a grade: the submission's bytes (None: unreadable), the assignment's config and
+    checks, the grader."""
     h = hashlib.sha256(assignment.fingerprint.encode())
-    try:
-        h.update(path.read_bytes())
-    except OSError:
-        h.update(b"<unreadable>")
+    h.update(b"<unreadable>" if data is None else data)
     return h.hexdigest()[:32]
+
+
+def file_fingerprint(path: Path, assignment: Assignment) -> str:
+    """The fingerprint grading `path` now would give its results."""
+    try:
+        return fingerprint(read_submission(path), assignment)
+    except SubmissionError:
+        return fingerprint(None, assignment)
 
 
 def unreadable(assignment: Assignment, name: str, message: str, public_only: bool = False) -> GradeReport:

@@ -21,6 +21,8 @@ import signal
 import socket
 import sys
 
+from autograder.sandbox import procs
+
 PLAN_FD, EVENT_FD = 0, 3
 MAX_MESSAGE = 65536
 MB = 1024 * 1024
@@ -164,34 +166,7 @@ def _reap(owners: dict[int, tuple[socket.socket, object]]) -> None:
             sock, job = owners.pop(pid)
             _send(sock, {"id": job, "status": os.waitstatus_to_exitcode(status)})
     if reaped:
-        _kill_orphans(set(owners))
-
-
-def _kill_orphans(runs: set[int]) -> None:
-    me = str(os.getpid())
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) in runs:
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                ppid = f.read().rsplit(b")", 1)[1].split()[1]
-        except (OSError, IndexError):
-            continue
-        if ppid == me.encode():
-            try:
-                os.kill(int(entry.name), signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-
-def _become_subreaper() -> None:
-    """Orphans of our children come to us, so we can kill them after their run."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
+        procs.kill_orphans(keep=set(owners))
 
 
 def _preload(modules: list[str]) -> None:
@@ -215,7 +190,7 @@ def _warm_torch(torch) -> None:  # noqa: ANN001 - the module
 
 def main() -> None:
     fds = [int(fd) for fd in os.environ.pop("AUTOGRADER_SOCKETS").split(",")]
-    _become_subreaper()
+    procs.become_subreaper()
     _preload(sys.argv[1:])
     from autograder.sandbox import child, encode  # noqa: F401 - import once, before any fork
 

@@ -16,13 +16,17 @@ MAX_BYTES = 5 * 1024 * 1024
 def load_submission(path: Path | str) -> Submission:
     """Read `path` (.py or .ipynb); raise SubmissionError with a clear message if impossible."""
     path = Path(path)
+    return load_bytes(read_submission(path), path.name)
+
+
+def read_submission(path: Path) -> bytes:
+    """The file's bytes, or a SubmissionError saying why they cannot be read."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise SubmissionError(f"{path.name} is larger than {MAX_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
+        return path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
         raise SubmissionError(f"cannot read {path.name}: {e.strerror}") from None
-    return load_bytes(data, path.name)
 
 
 def load_bytes(data: bytes, name: str) -> Submission:
