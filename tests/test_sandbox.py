@@ -131,3 +131,13 @@ def test_whole_submission_timeout_stops_everything(run, server):
     assert out.failure is not None and "out of time" in out.failure
     time.sleep(0.2)
     assert _processes() == before
+
+
+def test_bwrap_keeps_a_python_installed_under_tmp_visible(monkeypatch):
+    from autograder.sandbox import bwrap
+
+    monkeypatch.setattr(bwrap, "python_paths", lambda: ["/tmp/clone/.venv", "/opt/python"])
+    args = bwrap.command("/tmp/autograder-x", as_root=True)
+    tmpfs = args.index("--tmpfs")
+    binds = [i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == "/tmp/clone/.venv"]
+    assert binds and tmpfs < binds[0] < args.index("/tmp/autograder-x")

@@ -38,17 +38,18 @@ def command(scratch_root: str, as_root: bool) -> list[str]:
             "--die-with-parent", "--new-session"]
     for path in SYSTEM:
         args += ["--ro-bind-try", path, path]
+    # The private /tmp comes before the Python binds: a checkout under /tmp must stay visible.
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     binds = [p for p in python_paths() if not p.startswith(SYSTEM)]
     executable_dir = os.path.dirname(sys.executable)
     if not any(executable_dir.startswith(p) for p in (*SYSTEM, *binds)):
         binds.append(executable_dir)
     # Folders bwrap creates for mount points are private by default; the student's user must pass.
-    for parent in sorted({str(a) for p in binds for a in Path(p).parents if str(a) != "/"}):
+    for parent in sorted({str(a) for p in binds for a in Path(p).parents if str(a) not in ("/", "/tmp")}):
         args += ["--perms", "0755", "--dir", parent]
     for path in binds:
         args += ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", scratch_root, scratch_root,
-             "--chdir", "/"]
+    args += ["--bind", scratch_root, scratch_root, "--chdir", "/"]
     if as_root:
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     return args
