@@ -21,7 +21,7 @@ import signal
 import socket
 import sys
 
-from autograder.sandbox import procs
+from autograder.sandbox import hugepages, procs
 
 PLAN_FD, EVENT_FD = 0, 3
 MAX_MESSAGE = 65536
@@ -117,8 +117,7 @@ def serve(socks: list[socket.socket]) -> None:
                 continue
             if "preload" in request and not fds:
                 _preload(request["preload"])
-                gc.collect()
-                gc.freeze()
+                _settle()
                 _send(sock, {"preloaded": True})
                 continue
             if len(fds) != 3:
@@ -188,15 +187,21 @@ def _warm_torch(torch) -> None:  # noqa: ANN001 - the module
     repr(torch.randn(2, 3, generator=torch.Generator().manual_seed(0)).norm(dim=1, keepdim=True).round(decimals=2))
 
 
+def _settle() -> None:
+    """Make the loaded state cheap to fork: no collector writes to it, huge pages map it."""
+    # Children would otherwise copy every page the collector touches (copy-on-write).
+    gc.collect()
+    gc.freeze()
+    hugepages.collapse()
+
+
 def main() -> None:
     fds = [int(fd) for fd in os.environ.pop("AUTOGRADER_SOCKETS").split(",")]
     procs.become_subreaper()
     _preload(sys.argv[1:])
     from autograder.sandbox import child, encode  # noqa: F401 - import once, before any fork
 
-    # Children would otherwise copy every page the collector touches (copy-on-write).
-    gc.collect()
-    gc.freeze()
+    _settle()
     socks = [socket.socket(fileno=fd) for fd in fds]
     for s in socks:
         _send(s, {"ready": True})
