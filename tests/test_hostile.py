@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -128,7 +129,9 @@ def test_single_grading_survives_every_attack(tmp_path, listener):
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["score"] == 6 and [t["score"] for t in data["tests"]] == [1.0] * 6
-    assert "namespaces" in data["extra_data"]["isolation"] and "separate user" in data["extra_data"]["isolation"]
+    isolation = data["extra_data"]["isolation"]
+    assert "namespaces" in isolation and "separate user" in isolation, (
+        f"isolation is only {isolation!r}" + ("" if shutil.which("bwrap") else ": install bubblewrap (see README)"))
     attacks_blocked(data["output"])
     assert victim.read_text() == SOLUTION and not hits
 
