@@ -56,16 +56,13 @@ def _error(exc: BaseException, filename: str) -> dict:
 def _parse(source: str, filename: str, first_line: int) -> ast.Module | dict:
     """The cell's syntax tree with file line numbers, or the parse error."""
     try:
-        tree = ast.parse(source, filename)
+        # Leading newlines give file line numbers without a pass over the tree.
+        return ast.parse("\n" * (first_line - 1) + source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        err = _error(exc, filename)
-        if isinstance(exc, SyntaxError) and exc.lineno is not None:
-            err["line"] = exc.lineno + first_line - 1
-        return err
-    ast.increment_lineno(tree, first_line - 1)
-    return tree
+        return _error(exc, filename)
 
 
+_IMPORTS = (ast.Import, ast.ImportFrom)
 _CONTINUATION = ("else", "elif", "except", "finally", "case", ")", "]", "}")
 
 
@@ -81,8 +78,19 @@ def _chunks(source: str) -> list[tuple[int, str]]:
     return [(a, "\n".join(lines[a:b])) for a, b in zip(bounds, bounds[1:])]
 
 
+def _groups(body: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """Statements compiled together: each import alone (a failed one is skipped), the runs between in one."""
+    groups: list[list[ast.stmt]] = []
+    for node in body:
+        if isinstance(node, _IMPORTS) or not groups or isinstance(groups[-1][0], _IMPORTS):
+            groups.append([node])
+        else:
+            groups[-1].append(node)
+    return groups
+
+
 def _run_cell(cell: dict, index: int, ns: dict, events: _Events, recover: bool) -> bool:
-    """Run one cell statement by statement; return False if it could not be parsed.
+    """Run one cell; return False if it could not be parsed. A failed import is skipped, any other error ends the cell.
 
     With `recover` (cells no answer is read from), a cell that does not parse runs the
     top-level chunks that do, and reports the first that does not.
@@ -102,12 +110,12 @@ def _run_cell(cell: dict, index: int, ns: dict, events: _Events, recover: bool) 
                 body += part.body
     else:
         body = tree.body
-    for node in body:
+    for group in _groups(body):
         try:
-            exec(compile(ast.Module([node], []), filename, "exec"), ns)
+            exec(compile(ast.Module(group, []), filename, "exec"), ns)
         except ImportError as exc:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                events.send(ev="note", cell=index, line=node.lineno,
+            if isinstance(group[0], _IMPORTS):
+                events.send(ev="note", cell=index, line=group[0].lineno,
                             text=f"{_error(exc, filename)['message']}; skipped (the grader installs no packages)")
                 continue
             events.send(ev="end", cell=index, error=_error(exc, filename))

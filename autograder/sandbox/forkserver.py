@@ -184,7 +184,8 @@ def _warm_torch(torch) -> None:  # noqa: ANN001 - the module
     x = torch.ones(2, 3)
     y = torch.nn.functional.scaled_dot_product_attention(x, x, x, scale=1)
     repr(torch.softmax(x @ x.T, dim=-1) - y[:, :2].abs().max())
-    repr(torch.randn(2, 3, generator=torch.Generator().manual_seed(0)).norm(dim=1, keepdim=True).round(decimals=2))
+    f"{torch.randn(2, 3, generator=torch.Generator().manual_seed(0)).norm(dim=1, keepdim=True).round(decimals=2)}"
+    torch.manual_seed(torch.initial_seed())  # the default generator stays as a fresh interpreter has it
 
 
 def _settle() -> None:
