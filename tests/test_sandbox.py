@@ -98,17 +98,22 @@ def test_file_size_limit_is_an_error(run):
     assert out.cells[0].error["type"] in ("OSError", "IOError") and value(out, 1) == [1.0]
 
 
-def _processes() -> set[int]:
+def _processes(run) -> set[int]:
+    """Our process tree once the server is up (a first run waits for it)."""
+    run("v0 = 0")
     return {p.pid for p in psutil.Process().children(recursive=True)}
 
 
 def test_no_process_survives_the_run(run, server):
-    before = _processes()
+    before = _processes(run)
     out = run("import subprocess\np = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
-              "import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(300)\nv0 = 1")
+              "import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(300)\n"
+              # an orphan whose own child is orphaned only once the first is killed
+              "if os.fork() == 0:\n    if os.fork() == 0:\n        os.setsid()\n        os.fork()\n"
+              "        import time\n        time.sleep(300)\n    os._exit(0)\nv0 = 1")
     assert value(out, 0) == [1.0]
     time.sleep(0.2)
-    assert _processes() == before
+    assert _processes(run) == before
 
 
 def test_the_student_sees_none_of_the_graders_environment(run, monkeypatch):
@@ -125,12 +130,12 @@ def test_working_folder_is_private_and_removed(run):
 
 
 def test_whole_submission_timeout_stops_everything(run, server):
-    before = _processes()
+    before = _processes(run)
     out = run("import time\ntime.sleep(2.5)", "import time\ntime.sleep(2.5)", "v2 = 1",
               limits=Limits(timeout=3, cell_timeout=10))
     assert out.failure is not None and "out of time" in out.failure
     time.sleep(0.2)
-    assert _processes() == before
+    assert _processes(run) == before
 
 
 def test_bwrap_keeps_a_python_installed_under_tmp_visible(monkeypatch):

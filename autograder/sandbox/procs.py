@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import ctypes
+import os
+import signal
+from pathlib import Path
 
 import psutil
 
 _PR_SET_CHILD_SUBREAPER = 36
+_SWEEPS = 50
 
 
 def become_subreaper() -> None:
@@ -17,20 +21,34 @@ def become_subreaper() -> None:
         pass
 
 
+def children() -> set[int]:
+    """Our direct children, from the kernel's own lists (no scan of every process on the machine)."""
+    try:
+        found: set[int] = set()
+        for task in Path("/proc/self/task").iterdir():
+            found.update(int(pid) for pid in (task / "children").read_text().split())
+        return found
+    except OSError:  # no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN): ask psutil, which scans
+        return {p.pid for p in psutil.Process().children(recursive=False)}
+
+
 def kill_orphans(keep: set[int]) -> int:
-    """Kill every child of ours (and its tree) not in `keep`: orphans re-parented to us."""
-    doomed = []
-    for child in psutil.Process().children(recursive=False):
-        if child.pid in keep:
-            continue
-        try:
-            doomed += [*child.children(recursive=True), child]
-        except psutil.Error:
-            pass
-    for proc in doomed:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(doomed, timeout=2)
-    return len(doomed)
+    """Kill every child of ours not in `keep` (orphans re-parented to us) and, as they are
+    re-parented in turn, all their descendants; reap them. Returns how many were killed."""
+    killed: set[int] = set()
+    for _ in range(_SWEEPS):
+        doomed = children() - keep
+        if not doomed:
+            break
+        for pid in doomed - killed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        killed |= doomed
+        for pid in doomed:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return len(killed)
