@@ -109,19 +109,27 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     import tempfile
 
     from autograder.batch.discover import InputError, discover
-    from autograder.sandbox.launcher import IsolationError
     from autograder.batch.run import Interrupted, run_batch
+    from autograder.sandbox.launcher import IsolationError, SandboxError
+    from autograder.sandbox.pool import ServerPool
     from autograder.results.summary import print_batch
 
-    assignment = _assignment(config_path, assignment_name, None)
+    jobs = jobs or os.cpu_count() or 1
+    pool = ServerPool(SPECULATIVE_PRELOAD, jobs)  # imports torch while the grader loads; run_batch closes it
+    try:
+        assignment = _assignment(config_path, assignment_name, None)
+    except BaseException:
+        pool.close()
+        raise
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as scratch:
         try:
             entries = discover(source, assignment.name, Path(scratch))
         except InputError as e:
+            pool.close()
             raise click.ClickException(str(e)) from None
         try:
-            summary = run_batch(entries, assignment, outdir, jobs or os.cpu_count() or 1, force)
-        except IsolationError as e:
+            summary = run_batch(entries, assignment, outdir, jobs, force, pool=pool)
+        except (IsolationError, SandboxError) as e:
             raise click.ClickException(str(e)) from None
         except Interrupted:
             click.echo(f"Interrupted: finished results are kept in {outdir}; run the same command to resume.",

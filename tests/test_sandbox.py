@@ -70,6 +70,17 @@ def test_syntax_error_cell_is_not_captured(run):
     assert "1" not in out.captures
 
 
+def test_statements_before_one_the_compiler_rejects_still_run(run):
+    out = run("v0 = 1\nv0 = 2\nreturn v0\nv0 = 3")  # as in Jupyter: the parser accepts it, the compiler not
+    assert out.cells[0].error["type"] == "SyntaxError" and out.cells[0].error["line"] == 3
+    assert value(out, 0) == [2.0]
+
+
+def test_student_code_is_compiled_as_a_notebook_would_not_with_the_graders_future_imports(run):
+    out = run("def f(x: int) -> float:\n    return x\nv0 = [f.__annotations__['x'] is int]")
+    assert value(out, 0) == [1.0]
+
+
 def test_missing_import_is_skipped_and_the_cell_goes_on(run):
     out = run("import d2l\nimport math\nv0 = math.pi")
     assert out.cells[0].status == "ok" and value(out, 0)[0] == pytest.approx(3.14159, abs=1e-4)

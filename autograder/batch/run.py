@@ -42,19 +42,29 @@ def is_complete(entry: Entry, outdir: Path, assignment: Assignment) -> bool:
 
 
 def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: int = 2, force: bool = False,
-              live: bool | None = None) -> BatchSummary:
-    """Grade every entry not already complete; always (re)write grades.csv, even when interrupted."""
+              live: bool | None = None, pool: ServerPool | None = None) -> BatchSummary:
+    """Grade every entry not already complete; always (re)write grades.csv, even when interrupted.
+
+    `pool` (with `jobs` connections, closed here) may have been started early, to import torch
+    while the grader loads; without one, a pool is started if there is anything to run.
+    """
     start = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
     todo = [e for e in entries if force or not is_complete(e, outdir, assignment)]
     summary = BatchSummary(len(entries), len(entries) - len(todo))
     stop = threading.Event()
     progress = BatchProgress(len(todo), live)
-    pool = ServerPool(assignment.preload, jobs) if any(e.path for e in todo) else None
+    if not any(e.path for e in todo):
+        if pool is not None:
+            pool.close(wait=False)
+        pool = None
+    elif pool is None:
+        pool = ServerPool(assignment.preload, jobs)
     if pool is not None:
         try:
+            pool.preload_more(assignment.preload)
             require_isolation(pool.level, assignment.minimum_isolation)
-        except IsolationError:
+        except (IsolationError, SandboxError):
             pool.close()
             raise
 

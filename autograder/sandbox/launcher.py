@@ -233,10 +233,13 @@ class ForkServer:
         for c in self.connections:
             c.kill()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the server: let it finish (`wait`), or kill it at once (it was not needed)."""
         for c in self.connections:
             c.sock.close()
         try:
+            if not wait:
+                self.process.kill()
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()

@@ -1,12 +1,15 @@
-"""The run plan: everything the untrusted child needs, as plain JSON data.
+"""The run plan: everything the untrusted child needs, as plain data.
 
 The trusted side builds a plan from the submission's cells and the assignment's
-questions; the child executes it and reports events. Nothing but JSON crosses.
+questions and compiles the cells; the child executes it and reports events (JSON).
+The plan crosses as marshal data: only ever from the trusted side to the child.
 """
 from __future__ import annotations
 
-import json
+import marshal
 from dataclasses import asdict, dataclass, field
+
+from autograder.sandbox.compiled import compile_cell
 
 
 @dataclass(frozen=True)
@@ -44,5 +47,20 @@ class Plan:
     skip: list[int] = field(default_factory=list)
     max_elements: int = 1_000_000
 
-    def to_json(self) -> bytes:
-        return json.dumps(asdict(self)).encode()
+    def to_bytes(self) -> bytes:
+        """The plan as the child reads it, every cell compiled (cells no answer is read from are recovered)."""
+        read = self.captures.keys() | self.calls.keys()
+        cells = []
+        for i, c in enumerate(self.cells):
+            compiled = compile_cell(c.source, c.filename, c.first_line, recover=i not in read)
+            cells.append({"filename": c.filename, "groups": [tuple(g) for g in compiled.groups],
+                          "error": compiled.error, "notes": list(compiled.notes)})
+        return marshal.dumps({
+            "cells": cells,
+            "captures": {i: [asdict(c) for c in caps] for i, caps in self.captures.items()},
+            "calls": {i: [asdict(c) for c in calls] for i, calls in self.calls.items()},
+            "final_captures": [asdict(c) for c in self.final_captures],
+            "final_calls": [asdict(c) for c in self.final_calls],
+            "skip": list(self.skip),
+            "max_elements": self.max_elements,
+        })

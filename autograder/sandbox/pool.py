@@ -91,8 +91,8 @@ class ServerPool:
         """Kill every run in progress (the batch was interrupted)."""
         self.server.kill_runs()
 
-    def close(self) -> None:
-        self.server.close()
+    def close(self, wait: bool = True) -> None:
+        self.server.close(wait)
         for scratch in self._dead:
             shutil.rmtree(scratch, ignore_errors=True)
 

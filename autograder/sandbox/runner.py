@@ -171,7 +171,7 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
     expected = {i: {c.key for c in plan.captures.get(i, [])} | {c.key for c in plan.calls.get(i, [])}
                 for i in range(len(plan.cells))}
     expected[FINAL] = {c.key for c in plan.final_captures} | {c.key for c in plan.final_calls}
-    plan_bytes = plan.to_json()
+    plan_bytes = plan.to_bytes()
     state = _Attempt(expected)
     sel = selectors.DefaultSelector()
     sel.register(plan_w, selectors.EVENT_WRITE)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import ast
 import io
 import re
-import threading
 import tokenize
 
+from autograder.pyparse import PARSE_ERRORS, parse
 from autograder.submission.cells import Cell
 
-_PARSE_LOCK = threading.Lock()
 _NBCONVERT = re.compile(r"^# In\[[ \d]*\]:\s*$")
 _PERCENT = re.compile(r"^# ?%%(\s|$)")
 
@@ -51,9 +50,8 @@ def _markdown_string_lines(text: str) -> list[int]:
 def _markdown_by_ast(text: str) -> list[int] | None:
     """The same from the syntax tree (fast, C); None when the file does not parse (magics, blank TODOs)."""
     try:
-        with _PARSE_LOCK:  # CPython 3.11's parser is not safe to run from several threads at once
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(text)
+    except PARSE_ERRORS:
         return None
     cuts: list[int] = []
     for node in tree.body:
