@@ -110,12 +110,13 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
 
     from autograder.batch.discover import InputError, discover
     from autograder.batch.run import Interrupted, run_batch
+    from autograder.batch.slots import workers
     from autograder.sandbox.launcher import IsolationError, SandboxError
     from autograder.sandbox.pool import ServerPool
     from autograder.results.summary import print_batch
 
     jobs = jobs or os.cpu_count() or 1
-    pool = ServerPool(SPECULATIVE_PRELOAD, jobs)  # imports torch while the grader loads; run_batch closes it
+    pool = ServerPool(SPECULATIVE_PRELOAD, workers(jobs))  # imports torch while the grader loads; run_batch closes it
     try:
         assignment = _assignment(config_path, assignment_name, None)
     except BaseException:

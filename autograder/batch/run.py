@@ -1,5 +1,6 @@
-"""Run a batch: one fork server (restarted if it dies), `jobs` threads each grading one
-submission at a time in its own forked, limited child, results written atomically."""
+"""Run a batch: one fork server (restarted if it dies), `jobs` slots each grading one
+submission at a time in its own forked, limited child (a runaway gives its slot away),
+results written atomically."""
 from __future__ import annotations
 
 import threading
@@ -13,6 +14,7 @@ from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
 from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import read_results, results_path, write_sheet
+from autograder.batch.slots import Slots, workers
 from autograder.grading.pipeline import file_fingerprint, grade_file, unreadable
 from autograder.results.gradescope import write_results
 from autograder.sandbox.launcher import IsolationError, SandboxError, require_isolation
@@ -45,8 +47,8 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
               live: bool | None = None, pool: ServerPool | None = None) -> BatchSummary:
     """Grade every entry not already complete; always (re)write grades.csv, even when interrupted.
 
-    `pool` (with `jobs` connections, closed here) may have been started early, to import torch
-    while the grader loads; without one, a pool is started if there is anything to run.
+    `pool` (with `slots.workers(jobs)` connections, closed here) may have been started early, to
+    import torch while the grader loads; without one, a pool is started if there is anything to run.
     """
     start = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -59,7 +61,7 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
             pool.close(wait=False)
         pool = None
     elif pool is None:
-        pool = ServerPool(assignment.preload, jobs)
+        pool = ServerPool(assignment.preload, workers(jobs))
     if pool is not None:
         try:
             pool.preload_more(assignment.preload)
@@ -74,13 +76,16 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         if entry.path is None:
             report = unreadable(assignment, entry.key, entry.problem)
         else:
-            try:
-                report = grade_file(entry.path, assignment, pool=pool)
-            except SandboxError:
-                report = None
-            except Exception:  # a grader bug must cost one submission, not the batch; it is reported
-                traceback.print_exc()
-                report = None
+            with slots.slot():
+                if stop.is_set():
+                    return
+                try:
+                    report = grade_file(entry.path, assignment, pool=pool)
+                except SandboxError:
+                    report = None
+                except Exception:  # a grader bug must cost one submission, not the batch; it is reported
+                    traceback.print_exc()
+                    report = None
         if report is None or stop.is_set():
             summary.not_graded.append(entry.key)
             return
@@ -88,7 +93,8 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         summary.graded += 1
         progress.advance()
 
-    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader")
+    slots = Slots(jobs)
+    executor = ThreadPoolExecutor(max_workers=workers(jobs), thread_name_prefix="grader")
     try:
         for future in [executor.submit(grade_one, e) for e in todo]:
             future.result()
@@ -100,6 +106,7 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         raise Interrupted() from None
     finally:
         executor.shutdown(wait=True)
+        slots.close()
         progress.close()
         if pool is not None:
             pool.close()
