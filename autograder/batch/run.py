@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,10 +15,14 @@ from autograder.batch.discover import Entry
 from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import read_results, results_path, write_sheet
 from autograder.batch.slots import Slots, workers
-from autograder.grading.pipeline import file_fingerprint, grade_file, unreadable
+from autograder.grading.pipeline import Prepared, file_fingerprint, grade_prepared, prepare_file, unreadable
+from autograder.grading.report import GradeReport
 from autograder.results.gradescope import write_results
 from autograder.sandbox.launcher import IsolationError, SandboxError, require_isolation
 from autograder.sandbox.pool import ServerPool
+
+
+PREPARE_AHEAD = 512  # submissions prepared ahead of their run (bounds memory)
 
 
 class Interrupted(Exception):
@@ -64,28 +68,46 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         pool = ServerPool(assignment.preload, workers(jobs))
     if pool is not None:
         try:
-            pool.preload_more(assignment.preload)
             require_isolation(pool.level, assignment.minimum_isolation)
-        except (IsolationError, SandboxError):
+        except IsolationError:
             pool.close()
             raise
 
-    def grade_one(entry: Entry) -> None:
+    slots = Slots(jobs)
+    ahead = threading.Semaphore(PREPARE_AHEAD)  # prepared submissions waiting for a slot
+
+    def prepare_one(entry: Entry) -> Prepared | None:
+        """Read, split, locate and compile ahead of the runs (from the start, while torch loads)."""
+        while not ahead.acquire(timeout=0.1):
+            if stop.is_set():
+                return None
         if stop.is_set():
-            return
-        if entry.path is None:
+            ahead.release()
+            return None
+        try:
+            assert entry.path is not None
+            return prepare_file(entry.path, assignment)
+        except Exception:  # a grader bug must cost one submission, not the batch; it is reported
+            traceback.print_exc()
+            ahead.release()
+            return None
+
+    def grade_one(entry: Entry, prepared: Future[Prepared | None] | None) -> None:
+        if prepared is None:
             report = unreadable(assignment, entry.key, entry.problem)
         else:
-            with slots.slot():
-                if stop.is_set():
-                    return
+            try:
+                ready = prepared.result()
+            except CancelledError:
+                return
+            if ready is None:
+                report = None
+            else:
                 try:
-                    report = grade_file(entry.path, assignment, pool=pool)
-                except SandboxError:
-                    report = None
-                except Exception:  # a grader bug must cost one submission, not the batch; it is reported
-                    traceback.print_exc()
-                    report = None
+                    with slots.slot():
+                        report = None if stop.is_set() else _run(ready)
+                finally:
+                    ahead.release()
         if report is None or stop.is_set():
             summary.not_graded.append(entry.key)
             return
@@ -93,18 +115,35 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         summary.graded += 1
         progress.advance()
 
-    slots = Slots(jobs)
+    def _run(ready: Prepared) -> GradeReport | None:
+        assert pool is not None
+        try:
+            return grade_prepared(ready, assignment, pool)
+        except SandboxError:
+            return None
+        except Exception:  # a grader bug must cost one submission, not the batch; it is reported
+            traceback.print_exc()
+            return None
+
+    preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
     executor = ThreadPoolExecutor(max_workers=workers(jobs), thread_name_prefix="grader")
     try:
-        for future in [executor.submit(grade_one, e) for e in todo]:
+        futures = [executor.submit(grade_one, e, preparer.submit(prepare_one, e) if e.path else None) for e in todo]
+        if pool is not None:
+            pool.preload_more(assignment.preload)  # waits for the server; submissions are prepared meanwhile
+        for future in futures:
             future.result()
-    except KeyboardInterrupt:
+    except BaseException as e:
         stop.set()
-        executor.shutdown(wait=False, cancel_futures=True)
+        for ex in (preparer, executor):
+            ex.shutdown(wait=False, cancel_futures=True)
         if pool is not None:
             pool.kill_runs()
-        raise Interrupted() from None
+        if isinstance(e, KeyboardInterrupt):
+            raise Interrupted() from None
+        raise
     finally:
+        preparer.shutdown(wait=True)
         executor.shutdown(wait=True)
         slots.close()
         progress.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignment import Assignment, Question
@@ -22,28 +23,62 @@ MAX_ELEMENTS = 1_000_000
 _PARSE_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
+@dataclass
+class Prepared:
+    """A submission read, split, located and compiled: all the grading that needs no child process."""
+
+    name: str
+    fingerprint: str
+    seconds: float  # spent preparing
+    submission: Submission | None = None
+    cells: list[Cell] = field(default_factory=list)
+    where: dict[str, Located] = field(default_factory=dict)
+    inputs: dict[str, list] = field(default_factory=dict)
+    plan: Plan | None = None
+    problem: str | None = None  # the file could not be read at all
+
+
 def grade_file(path: Path | str, assignment: Assignment, public_only: bool = False,
                pool: ServerPool | None = None) -> GradeReport:
     """Grade the file at `path`; never raises for anything the student did.
 
     `pool` runs the student's code (a server is started for this file without one).
     """
-    start = time.monotonic()
-    path = Path(path)
     if pool is None:
         with ServerPool(assignment.preload) as own:
             return grade_file(path, assignment, public_only, own)
     require_isolation(pool.level, assignment.minimum_isolation)
+    return grade_prepared(prepare_file(Path(path), assignment), assignment, pool, public_only)
+
+
+def prepare_file(path: Path, assignment: Assignment) -> Prepared:
+    """Read, split, locate and compile the file at `path` (batches do this ahead of the runs)."""
+    start = time.monotonic()
     data: bytes | None = None
     try:
         data = read_submission(path)
         submission = load_bytes(data, path.name)
     except SubmissionError as e:
-        report = unreadable(assignment, path.name, str(e), public_only)
+        return Prepared(path.name, fingerprint(data, assignment), time.monotonic() - start, problem=str(e))
+    cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
+    inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
+              if q.is_function and q.id in assignment.registry.inputs}
+    plan = build_plan(cells, where, assignment, inputs)
+    plan.compile()
+    return Prepared(path.name, fingerprint(data, assignment), time.monotonic() - start,
+                    submission, cells, where, inputs, plan)
+
+
+def grade_prepared(prepared: Prepared, assignment: Assignment, pool: ServerPool,
+                   public_only: bool = False) -> GradeReport:
+    """Run a prepared submission in a child of `pool` and check every question."""
+    start = time.monotonic()
+    if prepared.problem is not None:
+        report = unreadable(assignment, prepared.name, prepared.problem, public_only)
     else:
-        report = pool.run(lambda conn: grade_submission(submission, assignment, conn, public_only))
-    report.fingerprint = fingerprint(data, assignment)
-    report.execution_time = time.monotonic() - start
+        report = pool.run(lambda conn: grade_submission(prepared, assignment, conn, public_only))
+    report.fingerprint = prepared.fingerprint
+    report.execution_time = prepared.seconds + time.monotonic() - start
     return report
 
 
@@ -69,14 +104,12 @@ def unreadable(assignment: Assignment, name: str, message: str, public_only: boo
     return GradeReport(assignment.name, name, "unreadable", results, failure=message, public_only=public_only)
 
 
-def grade_submission(submission: Submission, assignment: Assignment, conn: Connection,
+def grade_submission(prepared: Prepared, assignment: Assignment, conn: Connection,
                      public_only: bool = False) -> GradeReport:
     """Run the submission's cells in isolation and check every question."""
-    cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
-    inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
-              if q.is_function and q.id in assignment.registry.inputs}
-    plan = build_plan(cells, where, assignment, inputs)
-    outcome = run_plan(plan, assignment.limits, conn)
+    submission, cells, where, inputs = prepared.submission, prepared.cells, prepared.where, prepared.inputs
+    assert submission is not None and prepared.plan is not None
+    outcome = run_plan(prepared.plan, assignment.limits, conn)
     answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
     results = [
         grade_question(q, answers, outcome, cells, where[q.id], assignment, inputs, public_only)

@@ -46,17 +46,23 @@ class Plan:
     final_calls: list[Call] = field(default_factory=list)
     skip: list[int] = field(default_factory=list)
     max_elements: int = 1_000_000
+    _compiled: list[dict] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def compile(self) -> list[dict]:
+        """Compile every cell (once per plan; cells no answer is read from are recovered)."""
+        if self._compiled is None:
+            read = self.captures.keys() | self.calls.keys()
+            self._compiled = []
+            for i, c in enumerate(self.cells):
+                compiled = compile_cell(c.source, c.filename, c.first_line, recover=i not in read)
+                self._compiled.append({"filename": c.filename, "groups": [tuple(g) for g in compiled.groups],
+                                       "error": compiled.error, "notes": list(compiled.notes)})
+        return self._compiled
 
     def to_bytes(self) -> bytes:
-        """The plan as the child reads it, every cell compiled (cells no answer is read from are recovered)."""
-        read = self.captures.keys() | self.calls.keys()
-        cells = []
-        for i, c in enumerate(self.cells):
-            compiled = compile_cell(c.source, c.filename, c.first_line, recover=i not in read)
-            cells.append({"filename": c.filename, "groups": [tuple(g) for g in compiled.groups],
-                          "error": compiled.error, "notes": list(compiled.notes)})
+        """The plan as the child reads it."""
         return marshal.dumps({
-            "cells": cells,
+            "cells": self.compile(),
             "captures": {i: [asdict(c) for c in caps] for i, caps in self.captures.items()},
             "calls": {i: [asdict(c) for c in calls] for i, calls in self.calls.items()},
             "final_captures": [asdict(c) for c in self.final_captures],
