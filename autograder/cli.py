@@ -116,7 +116,7 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     from autograder.results.summary import print_batch
 
     jobs = jobs or os.cpu_count() or 1
-    pool = ServerPool(SPECULATIVE_PRELOAD, workers(jobs))  # imports torch while the grader loads; run_batch closes it
+    pool = ServerPool(SPECULATIVE_PRELOAD, workers(jobs), batch=True)  # imports torch while the grader loads
     try:
         assignment = _assignment(config_path, assignment_name, None)
     except BaseException:

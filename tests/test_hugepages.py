@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from autograder.sandbox.hugepages import _writable_private_ranges
@@ -48,3 +49,23 @@ def test_collapse_backs_a_loaded_process_with_huge_pages() -> None:
     after = _anon_huge_kb(setup + "from autograder.sandbox import hugepages\nassert hugepages.collapse() > 0\n"
                           + measure)
     assert after > before + 32 * 1024
+
+
+def _server_huge_kb(batch: bool) -> int:
+    from autograder.config import Limits
+    from autograder.sandbox.plan import Plan, PlanCell
+    from autograder.sandbox.pool import ServerPool
+    from autograder.sandbox.runner import run_plan
+
+    with ServerPool(("torch",), 1, batch=batch) as pool:
+        pool.run(lambda conn: run_plan(Plan([PlanCell("x = 1", "a.py", 1)]), Limits(), conn))
+        servers = [p for p in psutil.Process(pool.pid).children(recursive=True) + [psutil.Process(pool.pid)]
+                   if "autograder.sandbox.forkserver" in " ".join(p.cmdline()) and p.name().startswith("python")]
+        rollup = Path(f"/proc/{servers[0].pid}/smaps_rollup").read_text()
+    return int(re.search(r"AnonHugePages:\s+(\d+)", rollup).group(1))
+
+
+@pytest.mark.skipif(not _kernel_collapses(), reason="no MADV_COLLAPSE (Linux 6.1+ with transparent huge pages)")
+def test_a_batch_fork_server_holds_torch_in_huge_pages_and_a_single_grading_does_not_spend_the_time() -> None:
+    assert _server_huge_kb(batch=True) > 64 * 1024
+    assert _server_huge_kb(batch=False) < 16 * 1024

@@ -65,7 +65,7 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
             pool.close(wait=False)
         pool = None
     elif pool is None:
-        pool = ServerPool(assignment.preload, workers(jobs))
+        pool = ServerPool(assignment.preload, workers(jobs), batch=True)
     if pool is not None:
         try:
             require_isolation(pool.level, assignment.minimum_isolation)

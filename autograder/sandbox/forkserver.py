@@ -116,8 +116,8 @@ def serve(socks: list[socket.socket]) -> None:
                 _kill_run(owners, sock, request["kill"])
                 continue
             if "preload" in request and not fds:
-                _preload(request["preload"])
-                _settle()
+                if _preload(request["preload"]):
+                    _settle()
                 _send(sock, {"preloaded": True})
                 continue
             if len(fds) != 3:
@@ -168,14 +168,19 @@ def _reap(owners: dict[int, tuple[socket.socket, object]]) -> None:
         procs.kill_orphans(keep=set(owners))
 
 
-def _preload(modules: list[str]) -> None:
+def _preload(modules: list[str]) -> bool:
+    """Import `modules` (and warm torch up); False if that loaded nothing new."""
+    loaded = len(sys.modules)
     for module in modules:
         try:
             __import__(module)
         except ImportError:
             pass
+    if len(sys.modules) == loaded:
+        return False
     if "torch" in sys.modules:
         _warm_torch(sys.modules["torch"])
+    return True
 
 
 def _warm_torch(torch) -> None:  # noqa: ANN001 - the module
@@ -193,7 +198,8 @@ def _settle() -> None:
     # Children would otherwise copy every page the collector touches (copy-on-write).
     gc.collect()
     gc.freeze()
-    hugepages.collapse()
+    if os.environ.get("AUTOGRADER_HUGEPAGES"):
+        hugepages.collapse()
 
 
 def main() -> None:

@@ -189,7 +189,8 @@ class ForkServer:
     live: set[int] = set()  # pids of servers not yet closed (never swept as orphans)
 
     def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1,
-                 sandbox: str | None = None) -> None:
+                 sandbox: str | None = None, batch: bool = False) -> None:
+        """`batch`: the server will fork many children, so it spends start-up time making each fork cheaper."""
         # auto: bubblewrap when it works here; none: never (tests, or to compare); bwrap: required.
         sandbox = sandbox or os.environ.get("AUTOGRADER_SANDBOX", "auto")
         if sandbox not in ("auto", "none", "bwrap"):
@@ -211,7 +212,7 @@ class ForkServer:
         theirs = [b.fileno() for _, b in pairs]
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-               "AUTOGRADER_SOCKETS": ",".join(map(str, theirs))}
+               "AUTOGRADER_SOCKETS": ",".join(map(str, theirs)), "AUTOGRADER_HUGEPAGES": "1" if batch else ""}
         self.process = subprocess.Popen(
             [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.forkserver", *preload],
             stdin=subprocess.DEVNULL, pass_fds=theirs, env=env, cwd="/", start_new_session=True,

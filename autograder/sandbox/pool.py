@@ -15,15 +15,15 @@ ATTEMPTS = 3
 class ServerPool:
     """One fork server with one connection per concurrent job; a dead server is replaced once."""
 
-    def __init__(self, preload: tuple[str, ...] | list[str], jobs: int = 1) -> None:
-        self.preload, self.jobs = tuple(preload), jobs
+    def __init__(self, preload: tuple[str, ...] | list[str], jobs: int = 1, batch: bool = False) -> None:
+        self.preload, self.jobs, self.batch = tuple(preload), jobs, batch
         self._lock = threading.Lock()
         self._dead: list[str] = []
         self.generation = 0
         self._start()
 
     def _start(self) -> None:
-        self.server = ForkServer(self.preload, self.jobs)
+        self.server = ForkServer(self.preload, self.jobs, batch=self.batch)
         self.free: queue.Queue[Connection] = queue.Queue()
         for conn in self.server.connections:
             self.free.put(conn)
