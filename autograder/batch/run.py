@@ -58,8 +58,6 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
     outdir.mkdir(parents=True, exist_ok=True)
     todo = [e for e in entries if force or not is_complete(e, outdir, assignment)]
     summary = BatchSummary(len(entries), len(entries) - len(todo))
-    stop = threading.Event()
-    progress = BatchProgress(len(todo), live)
     if not any(e.path for e in todo):
         if pool is not None:
             pool.close(wait=False)
@@ -72,83 +70,98 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         except IsolationError:
             pool.close()
             raise
+    try:
+        _Batch(assignment, outdir, pool, jobs, summary, BatchProgress(len(todo), live)).run(todo)
+    finally:
+        summary.sheet = write_sheet(entries, outdir, assignment)
+        summary.elapsed = time.monotonic() - start
+    return summary
 
-    slots = Slots(jobs)
-    ahead = threading.Semaphore(PREPARE_AHEAD)  # prepared submissions waiting for a slot
 
-    def prepare_one(entry: Entry) -> Prepared | None:
-        """Read, split, locate and compile ahead of the runs (from the start, while torch loads)."""
-        while not ahead.acquire(timeout=0.1):
-            if stop.is_set():
+class _Batch:
+    """One batch's moving parts: a thread preparing submissions ahead, `jobs` slots running them."""
+
+    def __init__(self, assignment: Assignment, outdir: Path, pool: ServerPool | None, jobs: int,
+                 summary: BatchSummary, progress: BatchProgress) -> None:
+        self.assignment, self.outdir, self.pool = assignment, outdir, pool
+        self.summary, self.progress = summary, progress
+        self.jobs = jobs
+        self.stop = threading.Event()
+        self.ahead = threading.Semaphore(PREPARE_AHEAD)  # prepared submissions waiting for a slot
+
+    def run(self, todo: list[Entry]) -> None:
+        slots = Slots(self.jobs)
+        preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
+        executor = ThreadPoolExecutor(max_workers=workers(self.jobs), thread_name_prefix="grader")
+        try:
+            futures = [executor.submit(self.grade, e, slots, preparer.submit(self.prepare, e) if e.path else None)
+                       for e in todo]
+            if self.pool is not None:
+                self.pool.preload_more(self.assignment.preload)  # waits for the server; preparing goes on
+            for future in futures:
+                future.result()
+        except BaseException as e:
+            self.stop.set()
+            for ex in (preparer, executor):
+                ex.shutdown(wait=False, cancel_futures=True)
+            if self.pool is not None:
+                self.pool.kill_runs()
+            if isinstance(e, KeyboardInterrupt):
+                raise Interrupted() from None
+            raise
+        finally:
+            preparer.shutdown(wait=True)
+            executor.shutdown(wait=True)
+            slots.close()
+            self.progress.close()
+            if self.pool is not None:
+                self.pool.close()
+
+    def prepare(self, entry: Entry) -> Prepared | None:
+        """Read, split, locate and compile ahead of the run (from the start, while torch loads)."""
+        while not self.ahead.acquire(timeout=0.1):
+            if self.stop.is_set():
                 return None
-        if stop.is_set():
-            ahead.release()
+        if self.stop.is_set():
+            self.ahead.release()
             return None
         try:
             assert entry.path is not None
-            return prepare_file(entry.path, assignment)
+            return prepare_file(entry.path, self.assignment)
         except Exception:  # a grader bug must cost one submission, not the batch; it is reported
             traceback.print_exc()
-            ahead.release()
+            self.ahead.release()
             return None
 
-    def grade_one(entry: Entry, prepared: Future[Prepared | None] | None) -> None:
+    def grade(self, entry: Entry, slots: Slots, prepared: Future[Prepared | None] | None) -> None:
+        """Run one prepared submission in a slot, check it and write its results."""
         if prepared is None:
-            report = unreadable(assignment, entry.key, entry.problem)
+            report = unreadable(self.assignment, entry.key, entry.problem)
         else:
             try:
                 ready = prepared.result()
             except CancelledError:
                 return
-            if ready is None:
-                report = None
-            else:
+            report = None
+            if ready is not None:
                 try:
                     with slots.slot():
-                        report = None if stop.is_set() else _run(ready)
+                        report = None if self.stop.is_set() else self._run(ready)
                 finally:
-                    ahead.release()
-        if report is None or stop.is_set():
-            summary.not_graded.append(entry.key)
+                    self.ahead.release()
+        if report is None or self.stop.is_set():
+            self.summary.not_graded.append(entry.key)
             return
-        write_results(report, results_path(outdir, entry))
-        summary.graded += 1
-        progress.advance()
+        write_results(report, results_path(self.outdir, entry))
+        self.summary.graded += 1
+        self.progress.advance()
 
-    def _run(ready: Prepared) -> GradeReport | None:
-        assert pool is not None
+    def _run(self, ready: Prepared) -> GradeReport | None:
+        assert self.pool is not None
         try:
-            return grade_prepared(ready, assignment, pool)
+            return grade_prepared(ready, self.assignment, self.pool)
         except SandboxError:
             return None
         except Exception:  # a grader bug must cost one submission, not the batch; it is reported
             traceback.print_exc()
             return None
-
-    preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
-    executor = ThreadPoolExecutor(max_workers=workers(jobs), thread_name_prefix="grader")
-    try:
-        futures = [executor.submit(grade_one, e, preparer.submit(prepare_one, e) if e.path else None) for e in todo]
-        if pool is not None:
-            pool.preload_more(assignment.preload)  # waits for the server; submissions are prepared meanwhile
-        for future in futures:
-            future.result()
-    except BaseException as e:
-        stop.set()
-        for ex in (preparer, executor):
-            ex.shutdown(wait=False, cancel_futures=True)
-        if pool is not None:
-            pool.kill_runs()
-        if isinstance(e, KeyboardInterrupt):
-            raise Interrupted() from None
-        raise
-    finally:
-        preparer.shutdown(wait=True)
-        executor.shutdown(wait=True)
-        slots.close()
-        progress.close()
-        if pool is not None:
-            pool.close()
-        summary.sheet = write_sheet(entries, outdir, assignment)
-        summary.elapsed = time.monotonic() - start
-    return summary
