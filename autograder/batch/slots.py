@@ -7,15 +7,17 @@ can be out of their slots at a time, so never more than 2 * `jobs` run.
 """
 from __future__ import annotations
 
-import bisect
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-SLOWER_THAN_TYPICAL = 10  # times the median run time of this batch so far
+SLOWER_THAN_TYPICAL = 10  # times the median run time of the batch's recent runs
 MIN_SLOW = 1.0  # seconds: below this nothing counts as slow
 MIN_SAMPLES = 5  # runs finished before anything counts as slow
+RECENT = 1000  # runs the median is taken over
 WATCH_EVERY = 0.1
 
 
@@ -32,7 +34,7 @@ class Slots:
         self._free = threading.Semaphore(jobs)
         self._lock = threading.Lock()
         self._holding: dict[int, float] = {}  # slot token -> start time, while the slot is not given away
-        self._durations: list[float] = []
+        self._recent: deque[float] = deque(maxlen=RECENT)
         self._next = 0
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="slots", daemon=True)
@@ -51,16 +53,17 @@ class Slots:
         finally:
             with self._lock:
                 held = self._holding.pop(token, None) is not None
-                bisect.insort(self._durations, time.monotonic() - start)
+                self._recent.append(time.monotonic() - start)
             if held:
                 self._free.release()
 
     def slow_after(self) -> float:
         """Seconds after which a run gives its slot away (infinite until the batch has a typical time)."""
         with self._lock:
-            if len(self._durations) < MIN_SAMPLES:
-                return float("inf")
-            return max(MIN_SLOW, SLOWER_THAN_TYPICAL * self._durations[len(self._durations) // 2])
+            recent = list(self._recent)
+        if len(recent) < MIN_SAMPLES:
+            return float("inf")
+        return max(MIN_SLOW, SLOWER_THAN_TYPICAL * statistics.median(recent))
 
     def _watch(self) -> None:
         while not self._stop.wait(WATCH_EVERY):
