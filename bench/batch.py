@@ -3,7 +3,8 @@
 Generates N mixed A2S1 submissions (correct, partly wrong, broken, notebooks, and one
 that loops forever), grades them all with `autograder batch`, grades a sample with one
 fresh `autograder grade` process each, and prints submissions per second for both,
-their ratio, and the peak memory of the batch's whole process tree.
+their ratio, the peak memory of the batch's whole process tree, and how long `import torch`
+takes (this VM's speed varies from hour to hour: read the figures against it).
 
 Usage: python bench/batch.py [--n 1000] [--jobs 2] [--fresh-sample 8]
 Targets (2 cores): >= 40 submissions/s, < 1.5 GB in all.
@@ -70,6 +71,9 @@ def main() -> None:
     parser.add_argument("--fresh-sample", type=int, default=8)
     args = parser.parse_args()
     cli = [sys.executable, "-m", "autograder"]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True)
+    torch_time = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         subs, out = Path(tmp) / "subs", Path(tmp) / "out"
         subs.mkdir()
@@ -105,6 +109,8 @@ def main() -> None:
           f"= {fresh_rate:.2f} submissions/s")
     print(f"ratio:  batch is {batch_rate / fresh_rate:.0f}x faster")
     print(f"memory: peak {peak[0] / 1024**2:.0f} MB (PSS of the batch's process tree; target < 1536 MB)")
+    print(f"machine: `import torch` took {torch_time:.2f} s (about 2.0 s on a quiet 2-core machine of this kind; "
+          "slower means every figure above is too)")
 
 
 if __name__ == "__main__":
