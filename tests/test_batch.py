@@ -188,3 +188,14 @@ def test_killing_the_fork_server_mid_batch_loses_nothing(tmp_path):
     assert proc.returncode == 0, stderr
     rows = read_csv(out / "grades.csv")
     assert len(rows) == 30 and all(r["Status"] != "not graded" for r in rows), stdout + stderr
+
+
+def test_a_rerun_removes_what_a_killed_writer_left(tmp_path):
+    subs, out = _many(tmp_path, 1), tmp_path / "out"
+    (out / "s000_A2S1.py").mkdir(parents=True)
+    leftovers = [out / "s000_A2S1.py" / ".results-abc123.tmp", out / ".grades-def456.tmp"]
+    for path in leftovers:
+        path.write_text('{"half": ')
+    result = cli("batch", str(subs), "-a", "A2S1", "--out", str(out), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert not any(path.exists() for path in leftovers) and (out / "s000_A2S1.py" / "results.json").exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
 from autograder.batch.progress import BatchProgress
-from autograder.batch.sheet import read_results, results_path, write_sheet
+from autograder.batch.sheet import read_results, remove_partial_writes, results_path, write_sheet
 from autograder.batch.slots import Slots, workers
 from autograder.grading.pipeline import Prepared, file_fingerprint, grade_prepared, prepare_file, unreadable
 from autograder.grading.report import GradeReport
@@ -56,6 +56,7 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
     """
     start = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
+    remove_partial_writes(outdir)  # a batch killed mid-write (SIGKILL) leaves its temporary file
     todo = [e for e in entries if force or not is_complete(e, outdir, assignment)]
     summary = BatchSummary(len(entries), len(entries) - len(todo))
     if not any(e.path for e in todo):

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.batch.discover import Entry, Student
+from autograder.results.gradescope import PARTIAL_PREFIX, PARTIAL_SUFFIX
 
 NOT_GRADED = "not graded"
+_SHEET_PREFIX = ".grades-"
 
 
 def results_path(outdir: Path, entry: Entry) -> Path:
@@ -54,12 +56,19 @@ def rows(entries: list[Entry], outdir: Path, assignment: Assignment) -> list[lis
     return table
 
 
+def remove_partial_writes(outdir: Path) -> None:
+    """Delete the temporary files a batch killed mid-write (SIGKILL) left in OUTDIR."""
+    for pattern in (f"{_SHEET_PREFIX}*.tmp", f"*/{PARTIAL_PREFIX}*{PARTIAL_SUFFIX}"):
+        for tmp in outdir.glob(pattern):
+            tmp.unlink(missing_ok=True)
+
+
 def write_sheet(entries: list[Entry], outdir: Path, assignment: Assignment) -> Path:
     """(Re)write OUTDIR/grades.csv from the results on disk, atomically."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows(entries, outdir, assignment))
     path = outdir / "grades.csv"
-    fd, tmp = tempfile.mkstemp(dir=outdir, prefix=".grades-", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=outdir, prefix=_SHEET_PREFIX, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
         f.write(buf.getvalue())
     os.replace(tmp, path)
