@@ -120,13 +120,13 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     try:
         assignment = _assignment(config_path, assignment_name, None)
     except BaseException:
-        pool.close()
+        pool.close(wait=False)
         raise
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as scratch:
         try:
             entries = discover(source, assignment.name, Path(scratch))
         except InputError as e:
-            pool.close()
+            pool.close(wait=False)
             raise click.ClickException(str(e)) from None
         try:
             summary = run_batch(entries, assignment, outdir, jobs, force, pool=pool)

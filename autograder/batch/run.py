@@ -69,7 +69,7 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         try:
             require_isolation(pool.level, assignment.minimum_isolation)
         except IsolationError:
-            pool.close()
+            pool.close(wait=False)
             raise
     try:
         _Batch(assignment, outdir, pool, jobs, summary, BatchProgress(len(todo), live)).run(todo)
