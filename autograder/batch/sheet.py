@@ -10,20 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.batch.discover import Entry, Student
-from autograder.results.gradescope import PARTIAL_PREFIX, PARTIAL_SUFFIX
+from autograder.results.atomic import partial_glob, write_atomic
 
 NOT_GRADED = "not graded"
-_SHEET_PREFIX = ".grades-"
+SHEET, RESULTS = "grades.csv", "results.json"
 
 
 def results_path(outdir: Path, entry: Entry) -> Path:
-    return outdir / entry.key / "results.json"
+    return outdir / entry.key / RESULTS
 
 
 def read_results(path: Path) -> dict | None:
@@ -58,7 +56,7 @@ def rows(entries: list[Entry], outdir: Path, assignment: Assignment) -> list[lis
 
 def remove_partial_writes(outdir: Path) -> None:
     """Delete the temporary files a batch killed mid-write (SIGKILL) left in OUTDIR."""
-    for pattern in (f"{_SHEET_PREFIX}*.tmp", f"*/{PARTIAL_PREFIX}*{PARTIAL_SUFFIX}"):
+    for pattern in (partial_glob(SHEET), f"*/{partial_glob(RESULTS)}"):
         for tmp in outdir.glob(pattern):
             tmp.unlink(missing_ok=True)
 
@@ -67,9 +65,6 @@ def write_sheet(entries: list[Entry], outdir: Path, assignment: Assignment) -> P
     """(Re)write OUTDIR/grades.csv from the results on disk, atomically."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows(entries, outdir, assignment))
-    path = outdir / "grades.csv"
-    fd, tmp = tempfile.mkstemp(dir=outdir, prefix=_SHEET_PREFIX, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(buf.getvalue())
-    os.replace(tmp, path)
+    path = outdir / SHEET
+    write_atomic(path, buf.getvalue())
     return path

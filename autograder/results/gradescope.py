@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from autograder import __version__
 from autograder.grading.report import GradeReport
+from autograder.results.atomic import write_atomic
 
 MAX_STUDENT_OUTPUT = 8000
 
@@ -65,19 +64,8 @@ def _summary(report: GradeReport) -> str:
     return "\n".join(lines)
 
 
-PARTIAL_PREFIX, PARTIAL_SUFFIX = ".results-", ".tmp"  # an unfinished write: never a result
-
-
 def write_results(report: GradeReport, path: Path | str) -> None:
     """Write results.json atomically (a reader never sees a half-written file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(results_json(report), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(results_json(report), indent=2, ensure_ascii=False) + "\n")
