@@ -101,7 +101,7 @@ def test_grading_refuses_weaker_isolation_than_required(a2s1, tmp_path):
     for rel in ("assignments", "solutions"):
         (tmp_path / rel).symlink_to(REPO / rel)
     (tmp_path / "grading_config.yaml").write_text(config)
-    env = {**os.environ, "AUTOGRADER_SANDBOX": "none"}
+    env = {**os.environ, "AUTOGRADER_ISOLATION": "user"}
     result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(a2s1.solutions[1]), "-a", "A2S1",
                              "--config", str(tmp_path / "grading_config.yaml"), "--out", str(tmp_path / "r.json")],
                             capture_output=True, text=True, cwd=REPO, env=env)

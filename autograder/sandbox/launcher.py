@@ -189,18 +189,19 @@ class ForkServer:
     live: set[int] = set()  # pids of servers not yet closed (never swept as orphans)
 
     def __init__(self, preload: list[str] | tuple[str, ...], connections: int = 1,
-                 sandbox: str | None = None, batch: bool = False) -> None:
-        """`batch`: the server will fork many children, so it spends start-up time making each fork cheaper."""
-        # auto: bubblewrap when it works here; none: never (tests, or to compare); bwrap: required.
-        sandbox = sandbox or os.environ.get("AUTOGRADER_SANDBOX", "auto")
-        if sandbox not in ("auto", "none", "bwrap"):
-            raise SandboxError(f"AUTOGRADER_SANDBOX must be auto, none or bwrap, not {sandbox!r}")
+                 isolation: str | None = None, batch: bool = False) -> None:
+        """`isolation`: the highest level to use (namespace, user or process; default
+        $AUTOGRADER_ISOLATION, else the best this machine offers). `batch`: the server will fork
+        many children, so it spends start-up time making each fork cheaper."""
+        from autograder.config import ISOLATION_LEVELS
+
+        ceiling = isolation or os.environ.get("AUTOGRADER_ISOLATION") or "namespace"
+        if ceiling not in ISOLATION_LEVELS:
+            raise SandboxError(f"AUTOGRADER_ISOLATION must be one of {', '.join(ISOLATION_LEVELS)}, not {ceiling!r}")
         as_root = os.geteuid() == 0
-        namespaced = sandbox == "bwrap" or (sandbox == "auto" and bwrap.available(as_root))
-        if namespaced and not bwrap.available(as_root):
-            raise SandboxError("bubblewrap (bwrap) is not installed or cannot create namespaces here")
+        namespaced = ceiling == "namespace" and bwrap.available(as_root)
         # Inside bwrap the Python installation is always readable by the unprivileged user.
-        self.run_as = default_run_as(check_readable=not namespaced)
+        self.run_as = default_run_as(check_readable=not namespaced) if ceiling != "process" else None
         self.isolation = ", ".join(["namespaces (bubblewrap)" if namespaced else "separate process",
                                     "separate user" if self.run_as else "same user"])
         self.level = "namespace" if namespaced else "user" if self.run_as else "process"

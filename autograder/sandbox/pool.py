@@ -15,15 +15,17 @@ ATTEMPTS = 3
 class ServerPool:
     """One fork server with one connection per concurrent job; a dead server is replaced once."""
 
-    def __init__(self, preload: tuple[str, ...] | list[str], jobs: int = 1, batch: bool = False) -> None:
-        self.preload, self.jobs, self.batch = tuple(preload), jobs, batch
+    def __init__(self, preload: tuple[str, ...] | list[str], jobs: int = 1, batch: bool = False,
+                 isolation: str | None = None) -> None:
+        """`isolation`: the highest isolation level to use (see `ForkServer`)."""
+        self.preload, self.jobs, self.batch, self.isolation = tuple(preload), jobs, batch, isolation
         self._lock = threading.Lock()
         self._dead: list[str] = []
         self.generation = 0
         self._start()
 
     def _start(self) -> None:
-        self.server = ForkServer(self.preload, self.jobs, batch=self.batch)
+        self.server = ForkServer(self.preload, self.jobs, self.isolation, batch=self.batch)
         self.free: queue.Queue[Connection] = queue.Queue()
         for conn in self.server.connections:
             self.free.put(conn)
