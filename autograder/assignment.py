@@ -12,6 +12,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.checks.api import Registry, collect
 from autograder.config import ConfigError, GradingConfig, Limits, load_config
+from autograder.packages import import_names, installed_providers, merge_packages
 
 CONFIG_ENV = "AUTOGRADER_CONFIG"
 CONFIG_NAME = "grading_config.yaml"
@@ -53,6 +54,12 @@ class Assignment:
     questions: tuple[Question, ...]
     config_path: Path
     minimum_isolation: str = "process"
+    packages: tuple[str, ...] = ()  # pip requirements: what students may import beyond the stdlib and torch
+
+    @cached_property
+    def package_imports(self) -> frozenset[str]:
+        """The top-level import names `packages` provide here (`ipython` -> `IPython`)."""
+        return import_names(self.packages, installed_providers(self.packages))
 
     @cached_property
     def fingerprint(self) -> str:
@@ -76,16 +83,18 @@ class Assignment:
 
 
 def find_config(explicit: Path | str | None = None) -> Path:
-    """The config to use: explicit path, $AUTOGRADER_CONFIG, or the nearest grading_config.yaml upwards."""
+    """The config to use: explicit path, $AUTOGRADER_CONFIG, the nearest grading_config.yaml upwards,
+    or the one of the checkout the grader runs from (a course repository installed with `pip install -e`)."""
     if explicit:
         return Path(explicit)
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
     here = Path.cwd()
-    for folder in (here, *here.parents):
+    checkout = Path(__file__).resolve().parents[1]  # the folder holding the `autograder` package
+    for folder in (here, *here.parents, checkout):
         if (folder / CONFIG_NAME).is_file():
             return folder / CONFIG_NAME
-    raise ConfigError(f"no {CONFIG_NAME} here or above {here}; pass --config")
+    raise ConfigError(f"no {CONFIG_NAME} here or above {here}, nor in {checkout}; pass --config")
 
 
 def infer_name(config: GradingConfig, submission: Path | None) -> str:
@@ -132,4 +141,5 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
         samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
         questions=questions, config_path=config_path.resolve(),
         minimum_isolation=a.minimum_isolation or d.minimum_isolation,
+        packages=merge_packages(d.packages, a.packages),
     )

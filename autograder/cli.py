@@ -1,6 +1,8 @@
 """The `autograder` command line: one subcommand per job."""
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -8,17 +10,46 @@ import click
 
 from typing import TYPE_CHECKING
 
+from autograder.results.text import printable
+
 if TYPE_CHECKING:
     from autograder.assignment import Assignment
     from autograder.grading import GradeReport
 
 # Most assignments import torch: the fork server starts importing it while the grader loads.
 SPECULATIVE_PRELOAD = ("torch",)
+GRADER_FAILED = 3  # exit status of `grade` and `check` when the grader itself failed on the submission
+MAX_WARNINGS = 10  # warnings about the batch input printed (the rest are counted)
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                             help="grading_config.yaml to use (default: nearest one upwards, or $AUTOGRADER_CONFIG).")
+                             help="grading_config.yaml to use (default: $AUTOGRADER_CONFIG, the nearest one "
+                                  "upwards, or the one of the checkout the grader was installed from).")
+# A path to read: checked by `readable_input` once the config is known to be usable (click's own
+# check would be a multi-line usage message).
+input_path = click.Path(path_type=Path, readable=False)
 assignment_option = click.option("--assignment", "-a", "assignment_name",
                                  help="Assignment name, e.g. A2S1 (default: guessed from the file name).")
+
+
+class InputPathError(click.ClickException):
+    """A path given on the command line that cannot be read: a usage error (nothing is written)."""
+
+    exit_code = 2
+
+
+def readable_input(path: Path) -> Path:
+    """`path` if it is a file or folder this user can read, else an InputPathError saying why."""
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            os.scandir(path).close()
+        elif stat.S_ISREG(mode):
+            os.close(os.open(path, os.O_RDONLY))
+        else:
+            raise InputPathError(f"{printable(str(path))}: not a file or a folder")
+    except OSError as e:
+        raise InputPathError(f"{printable(str(path))}: cannot read it ({e.strerror})") from None
+    return path
 
 
 def _assignment(config_path: Path | None, name: str | None, submission: Path | None) -> Assignment:
@@ -33,21 +64,36 @@ def _assignment(config_path: Path | None, name: str | None, submission: Path | N
         raise click.ClickException(str(e)) from None
 
 
-def _grade(submission: Path, name: str | None, config_path: Path | None, public_only: bool) -> GradeReport:
-    """Grade one file; the fork server starts importing torch before the grader has loaded."""
+def _grade(submission: Path, name: str | None, config_path: Path | None,
+           public_only: bool) -> tuple[GradeReport, bool]:
+    """Grade one file, or the file `pick_submission` chooses in a folder; the fork server starts
+    importing torch before the grader has loaded. Also True if the grader itself failed: the report
+    is then a zero saying so."""
+    from autograder.sandbox.launcher import IsolationError
     from autograder.sandbox.pool import ServerPool
 
-    from autograder.sandbox.launcher import IsolationError
+    assignment = None
+    try:
+        with ServerPool(SPECULATIVE_PRELOAD) as pool:
+            from autograder.batch.pick import nothing_to_grade, pick_submission
+            from autograder.grading.pipeline import grade_file, unreadable
 
-    with ServerPool(SPECULATIVE_PRELOAD) as pool:
-        from autograder.grading import grade_file
+            assignment = _assignment(config_path, name, submission)
+            readable_input(submission)
+            pool.preload_more(assignment.preload)
+            path = pick_submission(submission, assignment.name) if submission.is_dir() else submission
+            if path is None:
+                return unreadable(assignment, submission.name, nothing_to_grade(submission), public_only), False
+            return grade_file(path, assignment, public_only, pool), False
+    except IsolationError as e:
+        raise click.ClickException(str(e)) from None
+    except click.ClickException:
+        raise
+    except Exception as e:  # the grader's own failure: still a result for this submission, saying so
+        from autograder.results.failure import failure_report
 
-        assignment = _assignment(config_path, name, submission)
-        pool.preload_more(assignment.preload)
-        try:
-            return grade_file(submission, assignment, public_only, pool)
-        except IsolationError as e:
-            raise click.ClickException(str(e)) from None
+        assignment = assignment or _assignment(config_path, name, submission)  # the pool may have failed first
+        return failure_report(assignment, readable_input(submission).name, e, public_only), True
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,39 +103,46 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("submission", type=click.Path(path_type=Path))
+@click.argument("submission", type=input_path)
 @assignment_option
 @config_option
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("results.json"),
               show_default=True, help="Where to write Gradescope's results.json.")
 @click.option("--verbose", "-v", is_flag=True, help="Show each question's explanation in the table.")
 def grade(submission: Path, assignment_name: str | None, config_path: Path | None, out: Path, verbose: bool) -> None:
-    """Grade one SUBMISSION (.py or .ipynb) and write results.json."""
+    """Grade one SUBMISSION (a .py or .ipynb, or a folder holding one) and write results.json."""
     from autograder.results.gradescope import write_results
     from autograder.results.table import print_report
 
-    report = _grade(submission, assignment_name, config_path, public_only=False)
-    write_results(report, out)
+    report, failed = _grade(submission, assignment_name, config_path, public_only=False)
+    try:
+        write_results(report, out)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror}") from None
     print_report(report, verbose=verbose)
     click.echo(f"Wrote {out}")
+    if failed:
+        sys.exit(GRADER_FAILED)
 
 
 @main.command()
-@click.argument("submission", type=click.Path(path_type=Path))
+@click.argument("submission", type=input_path)
 @assignment_option
 @config_option
 def check(submission: Path, assignment_name: str | None, config_path: Path | None) -> None:
     """Run only the public checks on SUBMISSION (what a student can run before handing in)."""
     from autograder.results.table import print_report
 
-    report = _grade(submission, assignment_name, config_path, public_only=True)
+    report, failed = _grade(submission, assignment_name, config_path, public_only=True)
     print_report(report)
+    if failed:
+        sys.exit(GRADER_FAILED)
     if any(line.startswith("✗") for q in report.questions for line in q.lines):
         sys.exit(1)
 
 
 @main.command()
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.argument("source", type=input_path)
 @assignment_option
 @config_option
 @click.option("--out", "-o", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -103,9 +156,9 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
           force: bool, image: str | None) -> None:
     """Grade every submission in SOURCE (a folder, or Gradescope's export zip) into OUTDIR."""
     if image is not None:
+        readable_input(source)
         _batch_in_docker(image, source, assignment_name, config_path, outdir, jobs, force)
         return
-    import os
     import tempfile
 
     from autograder.batch.discover import InputError, discover
@@ -119,19 +172,26 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     pool = ServerPool(SPECULATIVE_PRELOAD, workers(jobs), batch=True)  # imports torch while the grader loads
     try:
         assignment = _assignment(config_path, assignment_name, None)
+        readable_input(source)
     except BaseException:
         pool.close(wait=False)
         raise
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as scratch:
         try:
-            entries = discover(source, assignment.name, Path(scratch))
+            found = discover(source, assignment.name, Path(scratch))
         except InputError as e:
             pool.close(wait=False)
             raise click.ClickException(str(e)) from None
+        for warning in found.warnings[:MAX_WARNINGS]:
+            click.echo(f"Warning: {printable(warning)}", err=True)
+        if len(found.warnings) > MAX_WARNINGS:
+            click.echo(f"Warning: and {len(found.warnings) - MAX_WARNINGS} more like these", err=True)
         try:
-            summary = run_batch(entries, assignment, outdir, jobs, force, pool=pool)
+            summary = run_batch(found.entries, assignment, outdir, jobs, force, pool=pool)
         except (IsolationError, SandboxError) as e:
             raise click.ClickException(str(e)) from None
+        except OSError as e:
+            raise click.ClickException(f"cannot write the results in {outdir}: {e.strerror or e}") from None
         except Interrupted:
             click.echo(f"Interrupted: finished results are kept in {outdir}; run the same command to resume.",
                        err=True)

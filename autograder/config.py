@@ -6,15 +6,26 @@ Every user mistake (unknown key, wrong type, missing file) becomes a one-line
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from autograder.packages import parse_requirement
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 # Weakest to strongest: a separate process; also a separate user; also namespaces (bubblewrap).
 Isolation = Literal["process", "user", "namespace"]
 ISOLATION_LEVELS: tuple[str, ...] = ("process", "user", "namespace")
+
+
+def _requirement(text: str) -> str:
+    parse_requirement(text)
+    return text
+
+
+# A pip requirement string (`numpy`, `matplotlib>=3.7`), kept as written.
+PipRequirement = Annotated[str, AfterValidator(_requirement)]
 
 
 class ConfigError(Exception):
@@ -34,6 +45,7 @@ class Limits(_Strict):
     memory_mb: int = Field(4096, ge=256)
     processes: int = Field(64, ge=1)
     file_size_mb: int = Field(16, ge=1)
+    disk_mb: int = Field(512, ge=16)
     output_kb: int = Field(64, ge=1)
 
 
@@ -44,6 +56,7 @@ class LimitsOverride(_Strict):
     memory_mb: Optional[int] = Field(None, ge=256)
     processes: Optional[int] = Field(None, ge=1)
     file_size_mb: Optional[int] = Field(None, ge=1)
+    disk_mb: Optional[int] = Field(None, ge=16)
     output_kb: Optional[int] = Field(None, ge=1)
 
 
@@ -52,6 +65,7 @@ class Defaults(_Strict):
     visibility: Visibility = "after_published"
     partial_credit: bool = True
     minimum_isolation: Isolation = "process"
+    packages: list[PipRequirement] = []
     limits: Limits = Limits()
 
 
@@ -98,6 +112,7 @@ class AssignmentConfig(_Strict):
     visibility: Optional[Visibility] = None
     partial_credit: Optional[bool] = None
     minimum_isolation: Optional[Isolation] = None
+    packages: list[PipRequirement] = []
     limits: LimitsOverride = LimitsOverride()
     questions: list[QuestionConfig] = Field(min_length=1)
 

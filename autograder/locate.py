@@ -7,9 +7,14 @@ When a prompt was deleted, the cell that assigns the answer's name is used.
 """
 from __future__ import annotations
 
+import ast
+import functools
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
+from autograder.pyparse import PARSE_ERRORS, parse
 from autograder.submission.cells import Cell
 from autograder.submission.load import split_cell
 
@@ -40,28 +45,46 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def _comment_lines(source: str) -> list[int]:
+    """0-based lines holding only a comment, as Python's tokenizer sees them: a line inside a
+    string literal that starts with `#` is not a comment. A cell that stops tokenizing (it
+    does not parse: it will not run either) has its comments up to that point."""
+    lines: list[int] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT and not tok.line[:tok.start[1]].strip():
+                lines.append(tok.start[0] - 1)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return lines
+
+
 def _comment_blocks(source: str) -> list[tuple[int, str]]:
     """(0-based first line, normalised text) of each run of consecutive comment lines."""
+    text = source.split("\n")
     blocks: list[tuple[int, str]] = []
-    start, parts = None, []
-    for i, line in enumerate(source.split("\n") + [""]):
-        if line.lstrip().startswith("#"):
-            if start is None:
-                start = i
-            parts.append(line)
-        elif start is not None:
+    start = previous = -2
+    parts: list[str] = []
+    for i in _comment_lines(source) + [-2]:
+        if i != previous + 1 and parts:
             blocks.append((start, normalise(" ".join(parts))))
-            start, parts = None, []
+            parts = []
+        if not parts:
+            start = i
+        parts.append(text[i] if i >= 0 else "")
+        previous = i
     return blocks
 
 
-def _find_prompt(blocks: list[list[tuple[int, str]]], prompt: str) -> tuple[int, int] | None:
-    """(cell, line) of the first comment block containing `prompt`."""
+def _find_prompt(cells: list[Cell], prompt: str, normalised: list[str]) -> tuple[int, int] | None:
+    """(cell, line) of the first comment block containing `prompt` (only cells whose text holds
+    it anywhere are tokenized)."""
     wanted = normalise(prompt)
-    for ci, cell_blocks in enumerate(blocks):
-        for line, text in cell_blocks:
-            if wanted in text:
-                return ci, line
+    for ci, cell in enumerate(cells):
+        if wanted in normalised[ci]:
+            for line, text in _comment_blocks(cell.source):
+                if wanted in text:
+                    return ci, line
     return None
 
 
@@ -73,9 +96,9 @@ def locate(cells: list[Cell], targets: list[Target]) -> tuple[list[Cell], dict[s
     any other question is read after the cell that assigns its answer.
     """
     anchors: dict[str, tuple[int, int, str]] = {}
-    blocks = [_comment_blocks(c.source) for c in cells]
+    normalised = [normalise(c.source) for c in cells]
     for t in targets:
-        hit = _find_prompt(blocks, t.prompt)
+        hit = _find_prompt(cells, t.prompt, normalised)
         if hit is not None:
             anchors[t.key] = (*hit, "prompt")
     for name in {t.name for t in targets}:
@@ -111,16 +134,53 @@ def _split_at(cells: list[Cell], anchors: dict[str, tuple[int, int]]) -> tuple[l
     return cells, starts
 
 
+def _assignments(cell: Cell, name: str) -> list[tuple[int, bool]]:
+    """(0-based line, is a rebinding) of each top-level statement assigning `name` (`name = ...`,
+    or `name[...] = ...` / `name += ...`, which are not rebindings), as Python parses the cell;
+    a cell that does not parse (it will not run) by its lines instead."""
+    try:
+        tree = parse(cell.source)
+    except PARSE_ERRORS:
+        return [(i, m.group(1) is None and m.group(2) == "") for i, line in enumerate(cell.source.split("\n"))
+                if (m := _assignment_line(name).match(line))]
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    found.append((node.lineno - 1, True))
+                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                        and target.value.id == name:
+                    found.append((node.lineno - 1, False))
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) \
+                and node.target.id == name and (isinstance(node, ast.AugAssign) or node.value is not None):
+            found.append((node.lineno - 1, isinstance(node, ast.AnnAssign)))
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _assignment_line(name: str) -> re.Pattern[str]:
+    """`name = ...`, `name[...] = ...` or `name += ...` at the start of a line (bounded to the line)."""
+    return re.compile(rf"{re.escape(name)}[ \t]*(\[[^\]\n]*\])?[ \t]*([-+*/@]?)=(?!=)")
+
+
 def _rebindings(cells: list[Cell], name: str) -> list[tuple[int, int]]:
     """(cell, line) of each top-level `name = ...` (a rebinding, not an item assignment)."""
-    pattern = re.compile(rf"^{re.escape(name)}\s*=(?!=)")
-    return [(ci, i) for ci, cell in enumerate(cells) for i, line in enumerate(cell.source.split("\n"))
-            if pattern.match(line)]
+    return [(ci, line) for ci, cell in enumerate(cells) if name in cell.source
+            for line, rebinds in _assignments(cell, name) if rebinds]
 
 
 def _assigning_cell(cells: list[Cell], name: str, claimed: set[int | None]) -> int | None:
-    pattern = re.compile(rf"^{re.escape(name)}\s*(\[[^\]]*\])?\s*[-+*/@]?=(?!=)", re.M)
     for ci, cell in enumerate(cells):
-        if ci not in claimed and pattern.search(cell.source):
+        if ci not in claimed and name in cell.source and _assignments(cell, name):
             return ci
     return None
+
+
+def find_inert(inert: list[Cell], target: Target) -> Cell | None:
+    """The Raw or Markdown cell holding a question's prompt or an assignment to its answer, if any
+    (a student who typed the answer into a cell that never runs)."""
+    wanted = normalise(target.prompt)
+    assigns = _assignment_line(target.name)
+    return next((c for c in inert if wanted in normalise(c.source)
+                 or any(assigns.match(line.lstrip()) for line in c.source.split("\n"))), None)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from tiny import CHECKS, CONFIG, answer, tiny_config
 
 SOLUTION = (REPO / "solutions" / "A2S1" / "A2S1.py").read_text()
 VARIANTS = {
@@ -199,3 +200,52 @@ def test_a_rerun_removes_what_a_killed_writer_left(tmp_path):
     result = cli("batch", str(subs), "-a", "A2S1", "--out", str(out), "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert not any(path.exists() for path in leftovers) and (out / "s000_A2S1.py" / "results.json").exists()
+
+
+def test_a_grader_failure_costs_one_submission_a_zero_result_and_a_rerun_retries_it(tmp_path):
+    config, subs, out = tiny_config(tmp_path / "course"), tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "good_T1.py").write_text(answer(42))
+    (subs / "breaks_T1.py").write_text(answer(1000))  # the check raises on it
+    result = cli("batch", str(subs), "--config", str(config), "--out", str(out), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    message = "the grader failed on this file (please report): RuntimeError: boom in the check"
+    assert f"breaks_T1.py: {message}" in result.stderr
+    assert "The grader failed on (please report; a rerun retries them): breaks_T1.py" in result.stdout
+    failed = json.loads((out / "breaks_T1.py" / "results.json").read_text())
+    assert failed["score"] == 0 and message in failed["output"] and failed["extra_data"]["status"] == "not graded"
+    rows = {r["Submission"]: r for r in read_csv(out / "grades.csv")}
+    assert rows["good_T1.py"]["Total Score"] == "1" and rows["good_T1.py"]["Status"] == "graded"
+    assert rows["breaks_T1.py"]["Status"] == "not graded" and message in rows["breaks_T1.py"]["Note"]
+    again = cli("batch", str(subs), "--config", str(config), "--out", str(out), "--jobs", "1")
+    assert "0 graded now" in again.stdout and "1 already complete" in again.stdout  # the failure was retried
+    assert "breaks_T1.py" in again.stdout
+
+
+def test_a_grader_failure_while_preparing_is_a_result_too(tmp_path):
+    checks = CHECKS + '''
+@inputs("2")
+def broken_inputs():
+    raise KeyError("no inputs today")
+
+@check("2")
+def the_function(ctx: Context) -> None:
+    ctx.note("never reached")
+'''
+    config = tiny_config(tmp_path / "course", checks.replace("import Context, check", "import Context, check, inputs"),
+                         CONFIG + '''      - id: "2"
+        title: A function
+        points: 1
+        prompt: a function of your own
+        answer: {function: f}
+''')
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    for name in ("a_T1.py", "b_T1.py"):
+        (subs / name).write_text(answer(42) + "# a function of your own\ndef f(x):\n    return x\n")
+    result = cli("batch", str(subs), "--config", str(config), "--out", str(out), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    for name in ("a_T1.py", "b_T1.py"):
+        data = json.loads((out / name / "results.json").read_text())
+        assert "please report): KeyError: 'no inputs today'" in data["output"], data["output"]

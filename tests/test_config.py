@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from autograder.assignment import infer_name, load_assignment
 from autograder.config import ConfigError, load_config
@@ -81,3 +83,39 @@ def test_cli_reports_config_errors_without_traceback(tmp_path):
     assert result.returncode != 0
     assert "defaults.colour: unknown key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_assignments_packages_add_to_the_defaults(tmp_path):
+    def mutate(r):
+        r["defaults"]["packages"] = ["numpy>=1.24", "tqdm"]
+        r["assignments"]["A2S1"]["packages"] = ["numpy>=2", "ipython"]
+    a = load_assignment(_variant(tmp_path, mutate), "A2S1")
+    assert a.packages == ("numpy>=2", "tqdm", "ipython")
+    assert a.package_imports == {"numpy", "tqdm", "IPython"}
+
+
+def test_a_package_that_is_not_a_requirement_names_the_field(tmp_path):
+    msg = _error(tmp_path, lambda r: r["assignments"]["A2S1"].update(packages=["numpy", "matplotlib >> 3"]))
+    assert "assignments.A2S1.packages.1: Value error, 'matplotlib >> 3' is not a pip requirement" in msg
+    assert "defaults.packages.0" in _error(tmp_path, lambda r: r["defaults"].update(packages=["-r extra.txt"]))
+
+
+def test_a2s1_lets_students_import_the_deep_learning_course_packages(a2s1):
+    assert a2s1.packages == ("matplotlib", "numpy", "pandas", "tqdm", "ipython")
+    assert {"matplotlib", "numpy", "pandas", "tqdm", "IPython"} <= a2s1.package_imports
+    assert not {"torch", "d2l"} & a2s1.package_imports
+
+
+def test_every_assignments_packages_are_installed_here():
+    """The README's set-up (requirements-dev.txt) installs what grading_config.yaml lists: they cannot drift."""
+    unmet = []
+    for name in load_config(CONFIG).assignments:
+        for text in load_assignment(CONFIG, name).packages:
+            req = Requirement(text)
+            try:
+                installed = version(req.name)
+            except PackageNotFoundError:
+                installed = None
+            if installed is None or not req.specifier.contains(installed, prereleases=True):
+                unmet.append(f"{name}: {text} (installed: {installed})")
+    assert unmet == [], "add them to requirements-dev.txt"

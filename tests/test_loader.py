@@ -7,6 +7,7 @@ import pytest
 
 from autograder.submission import SubmissionError, load_submission
 from autograder.submission.load import load_bytes
+from autograder.submission.magics import COLAB_MAGIC_MARKER, unwrap_timed
 
 COLAB = '''# -*- coding: utf-8 -*-
 """A2S1.ipynb
@@ -70,7 +71,7 @@ def test_notebook_code_cells_only(write):
     ]}
     sub = load_submission(write("A2S1.ipynb", json.dumps(nb)))
     assert sub.format == "notebook" and len(sub.cells) == 1
-    assert sub.cells[0].source == "import torch\npass"
+    assert sub.cells[0].source == "import torch\nx = 1"  # the statement a timing magic wraps runs
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"cells": 5}', ""])
@@ -88,3 +89,24 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_cell_magic_that_is_not_python_is_dropped():
     sub = load_bytes(b"# %%\n%%bash\necho hi\n# %%\nx = 1\n", "A2S1.py")
     assert "echo" not in "".join(c.source for c in sub.cells)
+
+
+@pytest.mark.parametrize("line, commented, wanted", [
+    ("%time query122 = 1e5 * key", False, "query122 = 1e5 * key"),
+    ("    %timeit -n 10 -r 1 x = f(2)", False, "    x = f(2)"),
+    ("# %time query122 = key", True, "query122 = key"),
+    ("# %time query122 = key", False, None),  # a plain comment where the export does not comment magics
+    ("get_ipython().run_line_magic('time', 'query122 = 1e5 * key')", False, "query122 = 1e5 * key"),
+    ("get_ipython().run_line_magic('timeit', '-n 3 y = 2')", False, "y = 2"),
+    ("%time for i in", False, None),  # not a statement
+    ("%matplotlib inline", False, None),
+])
+def test_a_timing_magic_runs_the_statement_it_wraps(line, commented, wanted):
+    assert unwrap_timed(line, commented) == wanted
+
+
+def test_colab_export_runs_a_timed_answer(write):
+    sub = load_submission(write("A2S1.py", '"""# Title"""\n\n' + COLAB_MAGIC_MARKER + "\n"
+                                "# %time query122 = 5\nprint(query122)\n"))
+    code = "\n".join(c.source for c in sub.cells)
+    assert "\nquery122 = 5\n" in code and "# %time" not in code

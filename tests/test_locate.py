@@ -51,3 +51,20 @@ def test_missing_prompt_falls_back_to_the_assigning_cell():
 def test_nothing_found_reads_the_final_value():
     _, where = locate(load_bytes(b"x = 1\n", "A2S1.py").cells, TARGETS[:1])
     assert where["a"].cell is None and where["a"].how == "end"
+
+
+def test_prompts_and_assignments_count_only_in_code_python_runs():
+    hidden = ('s = """\n# Define a query vector to "select" the first value vector\nq1 = 100\n"""\n'
+              "x = '''\nq2 = 5\n'''\n")
+    cells, where = locate(load_bytes(hidden.encode(), "A2S1.py").cells, TARGETS)
+    assert where["a"].how != "prompt" and where["b"].cell is None, where
+    assert all('"""' not in c.source.split("\n")[0] or c.source.startswith("s =") for c in cells)
+
+
+def test_locating_is_fast_on_a_flood_of_lookalike_lines():
+    import time
+
+    text = ("q1" + " " * 50_000 + "\n") * 20 + "# " + "Define a query " * 10_000 + "\n"
+    start = time.process_time()
+    locate(load_bytes(text.encode(), "A2S1.py").cells, TARGETS)
+    assert time.process_time() - start < 5

@@ -10,6 +10,7 @@ import pytest
 from autograder.config import Limits
 from autograder.sandbox.launcher import ForkServer
 from autograder.sandbox.plan import Capture, Plan, PlanCell
+from autograder.sandbox.protocol import CellStatus
 from autograder.sandbox.runner import run_plan
 
 LIMITS = Limits(timeout=30, cell_timeout=2, memory_mb=1024, output_kb=4, file_size_mb=1)
@@ -46,16 +47,73 @@ def test_values_cross_as_plain_data(run):
 
 def test_a_hanging_cell_costs_only_itself(run):
     out = run("v0 = 1", "while True:\n    pass", "v2 = v0 + 1")
-    assert out.cells[1].status == "timeout"
+    assert out.cells[1].status == CellStatus.TIMEOUT and out.cells[1].error["line"] == 101
     assert value(out, 0) == [1.0] and value(out, 2) == [2.0]
-    assert "1" not in out.captures
+    assert out.captures["1"] == {"type": "missing"}
 
 
-def test_exiting_the_process_costs_only_that_cell(run):
-    out = run("v0 = 1", "import os\nv1 = 5\nos._exit(0)", "import sys\nv2 = 2\nsys.exit(0)", "v3 = 3")
-    assert out.cells[1].status == "crashed" and "1" not in out.captures
-    assert out.cells[2].status == "error" and value(out, 2) == [2.0]
+def test_exiting_the_process_costs_only_the_rest_of_that_cell(run):
+    out = run("v0 = 1", "import os\nv1 = 5\nos._exit(0)\nv1 = 6", "import sys\nv2 = 2\nsys.exit(0)", "v3 = 3")
+    assert out.cells[1].status == CellStatus.CRASHED and out.cells[1].error["line"] == 103
+    assert value(out, 1) == [5.0]  # as the cell left it before the line that ended the process
+    assert out.cells[2].status == CellStatus.RAISED and value(out, 2) == [2.0]
     assert value(out, 3) == [3.0]
+
+
+@pytest.mark.parametrize("runaway, line", [
+    ("import time\ntime.sleep(3600)", 104),
+    ("import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass", 105),
+    ("import ctypes\nctypes.string_at(0)", 104),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", 104),
+], ids=["sleep", "spin-ignoring-sigterm", "segfault", "sigkill"])
+def test_an_answer_bound_before_a_runaway_line_is_kept(run, runaway, line):
+    out = run("v0 = 1", f"v1 = 41\nv1 += 1\n{runaway}\nv1 = 0", "v2 = v0 + v1")
+    assert out.cells[1].status in (CellStatus.TIMEOUT, CellStatus.CRASHED)
+    assert out.cells[1].error["line"] == line
+    assert value(out, 1) == [42.0] and value(out, 2) == [43.0] and out.failure is None
+
+
+def _run_plan(server, sources: list[str], read: dict[int, str]):
+    """Run cells, capturing after cell i the variable read[i] (cells not in `read` are set-up code)."""
+    cells = [PlanCell(src, "sub.py", 1 + 100 * i) for i, src in enumerate(sources)]
+    captures = {i: [Capture(name, name)] for i, name in read.items()}
+    return run_plan(Plan(cells, captures=captures), LIMITS, server.connections[0])
+
+
+def test_in_set_up_code_a_raising_statement_costs_only_itself(server):
+    out = _run_plan(server, ["a = 1\nfrom google.colab import drive\ndrive.mount('/content/drive')\nb = a + 1",
+                             "c = b * 10"], {1: "c"})
+    assert out.captures["c"]["data"] == [20.0]
+    problems = out.cells[0].problems
+    assert [(p.error["line"], p.module) for p in problems] == [(2, "google"), (3, None)]
+    assert problems[1].error["type"] == "NameError" and problems[1].status == CellStatus.RAISED
+    assert out.cells[0].status == CellStatus.OK and not out.cells[0].clean
+
+
+def test_in_set_up_code_a_hanging_statement_costs_only_itself(server):
+    out = _run_plan(server, ["a = 1\nwhile True:\n    pass\nb = a + 1", "c = b * 10"], {1: "c"})
+    assert out.captures["c"]["data"] == [20.0] and out.failure is None
+    (problem,) = out.cells[0].problems
+    assert problem.status == CellStatus.TIMEOUT and problem.error["line"] == 2
+
+
+def test_cells_run_in_main_so_their_functions_pickle(server):
+    out = _run_plan(server, ["import multiprocessing as mp\ndef square(x):\n    return x * x\n"
+                             "with mp.Pool(2) as pool:\n    squares = pool.map(square, [1, 2, 3])\n"
+                             "import pickle\nname = [pickle.loads(pickle.dumps(square)) is square]"],
+                    {0: "squares"})
+    assert out.cells[0].clean, out.cells[0]
+    assert out.captures["squares"]["data"] == [1.0, 4.0, 9.0]
+
+
+def test_temporary_files_work_where_the_environment_says(server):
+    out = _run_plan(server, ["import os, tempfile\nwith tempfile.TemporaryDirectory() as d:\n"
+                             "    inside = [d.startswith(os.environ['TMPDIR'])]\n"
+                             "open('/tmp/mine.txt', 'w').write('x')\nopen(os.path.expanduser('~/.rc'), 'w').write('x')\n"
+                             "import multiprocessing.shared_memory as shm\nm = shm.SharedMemory(create=True, size=4096)\n"
+                             "m.close(); m.unlink()"], {0: "inside"})
+    assert out.cells[0].clean, out.cells[0]
+    assert out.captures["inside"]["data"] == [1.0]
 
 
 def test_an_error_keeps_the_value_the_cell_left(run):
@@ -83,8 +141,8 @@ def test_student_code_is_compiled_as_a_notebook_would_not_with_the_graders_futur
 
 def test_missing_import_is_skipped_and_the_cell_goes_on(run):
     out = run("import d2l\nimport math\nv0 = math.pi")
-    assert out.cells[0].status == "ok" and value(out, 0)[0] == pytest.approx(3.14159, abs=1e-4)
-    assert "d2l" in out.cells[0].notes[0][1]
+    assert out.cells[0].status == CellStatus.OK and value(out, 0)[0] == pytest.approx(3.14159, abs=1e-4)
+    assert [p.module for p in out.cells[0].problems] == ["d2l"]
 
 
 def test_memory_grab_is_an_error_in_that_cell(run):
@@ -144,7 +202,8 @@ def test_whole_submission_timeout_stops_everything(run, server):
     before = _processes(run)
     out = run("import time\ntime.sleep(2.5)", "import time\ntime.sleep(2.5)", "v2 = 1",
               limits=Limits(timeout=3, cell_timeout=10))
-    assert out.failure is not None and "out of time" in out.failure
+    assert out.failure is not None and out.failure.status == CellStatus.TIMEOUT
+    assert "out of time" in out.failure.message
     time.sleep(0.2)
     assert _processes(run) == before
 

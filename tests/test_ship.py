@@ -8,17 +8,22 @@ import stat
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 from packaging.version import Version
 
 from autograder.assignment import load_assignment
 from autograder.config import load_config
 from autograder.ship.bundle import write_bundle
+from autograder.ship import ShipError
+from autograder.ship.requirements import main as requirements_main
 from autograder.ship.requirements import pinned_requirements
-from conftest import REPO
+from conftest import CONFIG, REPO
 
 TEMPLATES = REPO / "autograder" / "ship" / "templates"
 
@@ -50,7 +55,8 @@ def test_bundle_is_the_assignment_without_authoring_files(a2s1, tmp_path):
         raw["assignments"]["A2S1"])
     bundled = load_assignment(tmp_path / "grading_config.yaml", None)
     assert bundled.questions == a2s1.questions and bundled.limits == a2s1.limits
-    assert bundled.preload == a2s1.preload and bundled.registry.checks.keys() == a2s1.registry.checks.keys()
+    assert bundled.preload == a2s1.preload and bundled.packages == a2s1.packages
+    assert bundled.registry.checks.keys() == a2s1.registry.checks.keys()
 
 
 def test_bundle_grades_like_the_repository(a2s1, tmp_path):
@@ -63,8 +69,6 @@ def test_bundle_grades_like_the_repository(a2s1, tmp_path):
 
 
 def test_requirements_pin_installed_versions(tmp_path):
-    from importlib.metadata import version
-
     wheel = fake_wheel(tmp_path, "torch>=2.1", "click>=8.1", "numpy>=1.24", 'tomli>=1; python_version < "3.0"',
                        'pytest>=7; extra == "dev"')
     lines = pinned_requirements(wheel)
@@ -76,6 +80,50 @@ def test_requirements_pin_installed_versions(tmp_path):
         assert numpy == [f'numpy=={version("numpy")}; python_version >= "3.11"', 'numpy>=1.24; python_version < "3.11"']
     else:
         assert numpy == [f"numpy=={version('numpy')}"]
+
+
+def test_requirements_pin_the_assignments_packages_once_each(a2s1, tmp_path):
+    wheel = fake_wheel(tmp_path, "click>=8.1", "numpy>=1.24")
+    lines = pinned_requirements(wheel, [replace(a2s1, packages=("numpy>=2", "tqdm", "ipython", "CLICK[colour]"))])
+    assert lines[0] == f"click[colour]=={version('click')}" and f"tqdm=={version('tqdm')}" in lines
+    numpy, ipython = ([line for line in lines if line.startswith(name)] for name in ("numpy", "ipython"))
+    if sys.version_info >= (3, 11) and Version(version("numpy")) >= Version("2.3"):  # both need Python 3.11
+        assert numpy == [f'numpy=={version("numpy")}; python_version >= "3.11"',
+                         'numpy>=1.24,>=2; python_version < "3.11"']
+    else:
+        assert numpy == [f"numpy=={version('numpy')}"]
+    if sys.version_info >= (3, 11) and Version(version("ipython")) >= Version("9"):
+        assert ipython == [f'ipython=={version("ipython")}; python_version >= "3.11"',
+                           'ipython; python_version < "3.11"']
+    else:
+        assert ipython == [f"ipython=={version('ipython')}"]
+    assert len(lines) == 2 + len(numpy) + len(ipython)
+
+
+def test_requirements_name_a_missing_package_and_its_assignment(a2s1, tmp_path):
+    with pytest.raises(ShipError) as e:
+        pinned_requirements(fake_wheel(tmp_path), [replace(a2s1, packages=("no-such-dist-anywhere",))])
+    assert str(e.value) == "no-such-dist-anywhere, a package of assignment A2S1, is not installed here: cannot pin it"
+
+
+def test_wheelhouse_requirements_cover_every_assignment(tmp_path):
+    """`.ci/wheelhouse` writes these for the image, which serves every assignment in the config."""
+    raw = yaml.safe_load(CONFIG.read_text())
+    a2s1 = raw["assignments"]["A2S1"]
+    a2s1.update({key: str(REPO / a2s1[key]) for key in ("notebook", "checks", "master", "samples")},
+                solutions=[str(REPO / s) for s in a2s1["solutions"]])
+    raw["assignments"]["B1"] = {**a2s1, "packages": ["pillow"]}
+    (tmp_path / "grading_config.yaml").write_text(yaml.safe_dump(raw))
+    result = subprocess.run([sys.executable, "-m", "autograder.ship.requirements", str(fake_wheel(tmp_path, "click")),
+                             str(tmp_path / "grading_config.yaml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    names = [Requirement(line).name for line in result.stdout.splitlines()]
+    assert set(names) == {"click", "pillow", *a2s1["packages"]}
+
+
+def test_wheelhouse_requirements_errors_are_one_line(tmp_path, capsys):
+    assert requirements_main([str(fake_wheel(tmp_path)), str(tmp_path / "nowhere.yaml")]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere.yaml'}: file not found\n"
 
 
 def test_requirements_name_a_missing_dependency(tmp_path):
@@ -97,9 +145,9 @@ def test_gradescope_zip_has_scripts_requirements_wheel_and_bundle_only(tmp_path)
             assert z.getinfo(script).external_attr >> 16 == stat.S_IFREG | 0o755
             assert z.read(script) == (TEMPLATES / script).read_bytes()
         requirements = [line for line in z.read("requirements.txt").decode().splitlines() if not line.startswith("#")]
-    from importlib.metadata import version
-
-    assert requirements == ["--extra-index-url https://download.pytorch.org/whl/cpu", f"click=={version('click')}"]
+    assert requirements[:2] == ["--extra-index-url https://download.pytorch.org/whl/cpu", f"click=={version('click')}"]
+    assert {Requirement(line).name for line in requirements[2:]} == {"matplotlib", "numpy", "pandas", "tqdm", "ipython"}
+    assert f"tqdm=={version('tqdm')}" in requirements
 
 
 def test_gradescope_zip_rejects_a_file_that_is_not_a_wheel(tmp_path):

@@ -1,16 +1,15 @@
 """Find the submissions in a folder or in a Gradescope "Export Submissions" zip."""
 from __future__ import annotations
 
-import re
 import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import yaml
+from autograder.batch.metadata import METADATA, Student, read_metadata
+from autograder.batch.names import is_component, safe_name
+from autograder.batch.pick import SUFFIXES, nothing_to_grade, pick_submission
 
-SUFFIXES = (".py", ".ipynb")
-METADATA = "submission_metadata.yml"
 MAX_UNZIPPED = 2 * 1024**3
 MAX_MEMBERS = 100_000
 
@@ -19,24 +18,28 @@ class InputError(Exception):
     """The batch input itself is unusable (a message for the instructor)."""
 
 
-@dataclass(frozen=True)
-class Student:
-    name: str = ""
-    sid: str = ""
-    email: str = ""
-
-
 @dataclass
 class Entry:
-    """One submission to grade: `key` names its output folder; `path` is None if there is no file."""
+    """One submission to grade. `key` is a plain folder name, unique in the batch (see `names`): its
+    results go to OUTDIR/<key>/. `path` is None if there is no file; a `refused` entry is neither
+    graded nor written, and `problem` says why."""
 
     key: str
     path: Path | None
     students: list[Student] = field(default_factory=list)
     problem: str = ""
+    refused: bool = False
 
 
-def discover(source: Path, assignment: str, scratch: Path) -> list[Entry]:
+@dataclass
+class Found:
+    """The submissions found, and a warning for each part of the input that could not be read."""
+
+    entries: list[Entry]
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(source: Path, assignment: str, scratch: Path) -> Found:
     """Entries for every submission in `source` (a folder or a zip, extracted under `scratch`)."""
     if source.is_file() and zipfile.is_zipfile(source):
         source = _extract(source, scratch / "input")
@@ -45,48 +48,48 @@ def discover(source: Path, assignment: str, scratch: Path) -> list[Entry]:
     meta_file = next(iter(sorted(source.rglob(METADATA), key=lambda p: len(p.parts))), None)
     if meta_file is not None:
         return _gradescope(meta_file, assignment)
+    entries = _listing(source, assignment)
+    if not entries:
+        raise InputError(f"{source}: no .py or .ipynb submissions found")
+    return Found(entries)
+
+
+def _listing(folder: Path, assignment: str, skip: frozenset[str] = frozenset()) -> list[Entry]:
+    """An entry for each submission file and each submission folder in `folder`."""
     entries = []
-    for item in sorted(source.iterdir()):
-        if item.name.startswith("."):
+    for item in sorted(folder.iterdir()):
+        if item.name.startswith(".") or item.name in skip:
             continue
         if item.is_dir():
             entries.append(_folder_entry(item.name, item, assignment))
         elif item.suffix.lower() in SUFFIXES:
-            entries.append(Entry(item.name, item))
-    if not entries:
-        raise InputError(f"{source}: no .py or .ipynb submissions found")
+            entries.append(Entry(safe_name(item.name), item))
     return entries
 
 
-def _gradescope(meta_file: Path, assignment: str) -> list[Entry]:
-    try:
-        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise InputError(f"{meta_file}: unreadable ({str(e).splitlines()[0]})") from None
-    if not isinstance(meta, dict):
-        raise InputError(f"{meta_file}: expected a mapping of submissions")
+def _gradescope(meta_file: Path, assignment: str) -> Found:
+    """Entries named by the metadata, with their students; then any folder it does not name."""
+    root = meta_file.parent
+    submissions, warnings = read_metadata(meta_file)
     entries = []
-    for key in sorted(meta, key=str):
-        info = meta[key] if isinstance(meta[key], dict) else {}
-        students = [Student(str(s.get(":name", "") or ""), str(s.get(":sid", "") or ""), str(s.get(":email", "") or ""))
-                    for s in info.get(":submitters", []) or [] if isinstance(s, dict)]
-        folder = meta_file.parent / str(key)
-        entry = _folder_entry(str(key), folder, assignment) if folder.is_dir() else Entry(
-            str(key), None, problem="no files in the export for this submission")
+    for name, students in sorted(submissions.items()):
+        folder = root / name
+        if not is_component(name):
+            entry = Entry(safe_name(name), None, problem=f"refused: {name[:100]!r} in {METADATA} is not the name "
+                          "of a folder of the export", refused=True)
+        elif folder.is_dir():
+            entry = _folder_entry(name, folder, assignment)
+        else:
+            entry = Entry(safe_name(name), None, problem="no files in the export for this submission")
         entry.students = students
         entries.append(entry)
-    return entries
+    return Found(entries + _listing(root, assignment, skip=frozenset(submissions)), warnings)
 
 
-def _folder_entry(key: str, folder: Path, assignment: str) -> Entry:
-    """Pick the submission file in a student's folder: the assignment's .py, then its .ipynb, then any."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                   and not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(folder).parts))
-    if not files:
-        return Entry(key, None, problem="no .py or .ipynb file in the submission")
-    named = re.compile(rf"(^|[^a-z0-9]){re.escape(assignment.lower())}([^a-z0-9]|$)")
-    ranked = sorted(files, key=lambda p: (not named.search(p.stem.lower()), p.suffix.lower() != ".py", len(p.parts), p.name))
-    return Entry(key, ranked[0])
+def _folder_entry(name: str, folder: Path, assignment: str) -> Entry:
+    """A student's folder: the file `pick_submission` chooses, or none and what the folder holds."""
+    path = pick_submission(folder, assignment)
+    return Entry(safe_name(name), path, problem="" if path else nothing_to_grade(folder))
 
 
 def _extract(archive: Path, dest: Path) -> Path:

@@ -6,6 +6,9 @@ import time
 from typing import TextIO
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from autograder.results.text import printable
 
 LINE_EVERY = 5.0
 
@@ -42,6 +45,14 @@ class BatchProgress:
             eta = (self.total - self.done) / rate if rate > 0 else float("inf")
             print(f"graded {self.done}/{self.total} ({rate:.1f}/s, about {eta:.0f} s left)", file=self.stream,
                   flush=True)
+
+    def note(self, line: str) -> None:
+        """Print one line about a submission (its name made printable), above the bar if there is one."""
+        line = printable(line)
+        if self._bar is not None:
+            self._bar.console.print(Text(line))
+        else:
+            print(line, file=self.stream, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

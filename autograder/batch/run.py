@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
+from collections import Counter
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
+from autograder.batch.names import inside
 from autograder.batch.progress import BatchProgress
-from autograder.batch.sheet import read_results, remove_partial_writes, results_path, write_sheet
+from autograder.batch.sheet import SHEET, read_results, remove_partial_writes, results_path, write_sheet
 from autograder.batch.slots import Slots, workers
 from autograder.grading.pipeline import Prepared, file_fingerprint, grade_prepared, prepare_file, unreadable
 from autograder.grading.report import GradeReport
+from autograder.results.failure import failure_report
 from autograder.results.gradescope import write_results
-from autograder.sandbox.launcher import IsolationError, SandboxError, require_isolation
+from autograder.sandbox.launcher import IsolationError, require_isolation
 from autograder.sandbox.pool import ServerPool
 
 
@@ -31,10 +33,15 @@ class Interrupted(Exception):
 
 @dataclass
 class BatchSummary:
+    """What a batch did: counts, the submissions it could not grade, and grades.csv's statuses."""
+
     total: int
     skipped: int
     graded: int = 0
-    not_graded: list[str] = field(default_factory=list)
+    not_graded: list[str] = field(default_factory=list)  # stopped before their results were written
+    failed: list[str] = field(default_factory=list)  # the grader failed on them: a zero result says so
+    refused: list[str] = field(default_factory=list)  # unsafe input: nothing graded or written
+    statuses: Counter[str] = field(default_factory=Counter)  # submissions per status in grades.csv
     elapsed: float = 0.0
     sheet: Path | None = None
 
@@ -57,8 +64,10 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
     start = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
     remove_partial_writes(outdir)  # a batch killed mid-write (SIGKILL) leaves its temporary file
-    todo = [e for e in entries if force or not is_complete(e, outdir, assignment)]
-    summary = BatchSummary(len(entries), len(entries) - len(todo))
+    refuse_escapes(entries, outdir)
+    refused = [e.key for e in entries if e.refused]
+    todo = [e for e in entries if not e.refused and (force or not is_complete(e, outdir, assignment))]
+    summary = BatchSummary(len(entries), len(entries) - len(todo) - len(refused), refused=refused)
     if not any(e.path for e in todo):
         if pool is not None:
             pool.close(wait=False)
@@ -74,9 +83,17 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
     try:
         _Batch(assignment, outdir, pool, jobs, summary, BatchProgress(len(todo), live)).run(todo)
     finally:
-        summary.sheet = write_sheet(entries, outdir, assignment)
+        summary.statuses = write_sheet(entries, outdir, assignment)
+        summary.sheet = outdir / SHEET
         summary.elapsed = time.monotonic() - start
     return summary
+
+
+def refuse_escapes(entries: list[Entry], outdir: Path) -> None:
+    """Refuse every entry whose results would land outside OUTDIR (OUTDIR/<key> is a link out of it)."""
+    for entry in entries:
+        if not entry.refused and not inside(outdir, outdir / entry.key):
+            entry.refused, entry.problem = True, f"refused: {entry.key} in the output folder leads outside it"
 
 
 class _Batch:
@@ -129,40 +146,40 @@ class _Batch:
         try:
             assert entry.path is not None
             return prepare_file(entry.path, self.assignment)
-        except Exception:  # a grader bug must cost one submission, not the batch; it is reported
-            traceback.print_exc()
+        except BaseException:  # the grading thread reports it
             self.ahead.release()
-            return None
+            raise
 
     def grade(self, entry: Entry, slots: Slots, prepared: Future[Prepared | None] | None) -> None:
-        """Run one prepared submission in a slot, check it and write its results."""
-        if prepared is None:
-            report = unreadable(self.assignment, entry.key, entry.problem)
-        else:
-            try:
-                ready = prepared.result()
-            except CancelledError:
-                return
-            report = None
-            if ready is not None:
-                try:
-                    with slots.slot():
-                        report = None if self.stop.is_set() else self._run(ready)
-                finally:
-                    self.ahead.release()
+        """Grade one submission and write its results; if the grader fails on it, a zero result saying so."""
+        failed = False
+        try:
+            report = self._report(entry, slots, prepared)
+        except CancelledError:
+            return
+        except Exception as e:  # a grader bug must cost one submission, not the batch; it is reported
+            report, failed = failure_report(self.assignment, entry.key, e), True
         if report is None or self.stop.is_set():
             self.summary.not_graded.append(entry.key)
             return
         write_results(report, results_path(self.outdir, entry))
-        self.summary.graded += 1
+        if failed:
+            self.summary.failed.append(entry.key)
+            self.progress.note(f"{entry.key}: {report.failure}")
+        else:
+            self.summary.graded += 1
         self.progress.advance()
 
-    def _run(self, ready: Prepared) -> GradeReport | None:
+    def _report(self, entry: Entry, slots: Slots, prepared: Future[Prepared | None] | None) -> GradeReport | None:
+        """Run one prepared submission in a slot and check it; None if the batch stopped first."""
+        if prepared is None:
+            return unreadable(self.assignment, entry.key, entry.problem)
+        ready = prepared.result()
+        if ready is None:
+            return None
         assert self.pool is not None
         try:
-            return grade_prepared(ready, self.assignment, self.pool)
-        except SandboxError:
-            return None
-        except Exception:  # a grader bug must cost one submission, not the batch; it is reported
-            traceback.print_exc()
-            return None
+            with slots.slot():
+                return None if self.stop.is_set() else grade_prepared(ready, self.assignment, self.pool)
+        finally:
+            self.ahead.release()

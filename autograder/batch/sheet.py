@@ -4,20 +4,29 @@ Columns: Name, SID, Email, Submission, one column per question id, Total Score,
 Max Points, Status, Note. Gradescope's and Canvas's score imports match rows on
 Email or SID and read one score column (Total Score); the other columns are
 ignored by them and kept for the instructor.
+
+Text cells come from untrusted input (metadata, file names, students' code): they are
+printable, bounded, and never start like a formula (OWASP's CSV injection rule); the score
+columns are numbers written by the grader and stay numbers.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections import Counter
 from pathlib import Path
 
 from autograder.assignment import Assignment
-from autograder.batch.discover import Entry, Student
+from autograder.batch.discover import Entry
+from autograder.batch.metadata import Student
 from autograder.results.atomic import partial_glob, write_atomic
+from autograder.results.failure import NOT_GRADED
+from autograder.results.text import printable
 
-NOT_GRADED = "not graded"
 SHEET, RESULTS = "grades.csv", "results.json"
+MAX_CELL = 1000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def results_path(outdir: Path, entry: Entry) -> Path:
@@ -35,23 +44,42 @@ def read_results(path: Path) -> dict | None:
     return data
 
 
-def rows(entries: list[Entry], outdir: Path, assignment: Assignment) -> list[list[str]]:
+def text_cell(value: object) -> str:
+    """A text cell: printable, at most MAX_CELL characters, never read as a formula."""
+    text = printable(str(value))
+    if len(text) > MAX_CELL:
+        text = f"{text[:MAX_CELL]}… ({len(text) - MAX_CELL} more characters)"
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def number_cell(value: object) -> str:
+    """A score cell: the number, or empty if there is none."""
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+
+
+def write_sheet(entries: list[Entry], outdir: Path, assignment: Assignment) -> Counter[str]:
+    """(Re)write OUTDIR/grades.csv from the results on disk, atomically; how many submissions have each status."""
     ids = [q.id for q in assignment.questions]
-    max_points = f"{sum(q.points for q in assignment.questions):g}"
+    max_points = number_cell(sum(q.points for q in assignment.questions))
     table = [["Name", "SID", "Email", "Submission", *ids, "Total Score", "Max Points", "Status", "Note"]]
+    statuses: Counter[str] = Counter()
     for entry in entries:
-        data = read_results(results_path(outdir, entry))
+        data = None if entry.refused else read_results(results_path(outdir, entry))
         if data is None:
             scores, total, status, note = [""] * len(ids), "", NOT_GRADED, entry.problem or "no results"
         else:
-            by_id = {t.get("number"): t.get("score") for t in data["tests"]}
-            scores = [f"{by_id[i]:g}" if isinstance(by_id.get(i), (int, float)) else "" for i in ids]
-            total = f"{data.get('score', 0):g}"
+            tests = [t for t in data["tests"] if isinstance(t, dict) and isinstance(t.get("number"), str)]
+            by_id = {t["number"]: t.get("score") for t in tests}
+            scores, total = [number_cell(by_id.get(i)) for i in ids], number_cell(data.get("score"))
             status, note = str(data["extra_data"].get("status", "")), str(data["extra_data"].get("note", ""))
+        statuses[status] += 1
         for student in entry.students or [Student()]:
-            table.append([student.name, student.sid, student.email, entry.key, *scores, total, max_points, status,
-                          note[:200]])
-    return table
+            table.append([*map(text_cell, (student.name, student.sid, student.email, entry.key)), *scores, total,
+                          max_points, text_cell(status), text_cell(note)])
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(table)
+    write_atomic(outdir / SHEET, buf.getvalue())
+    return statuses
 
 
 def remove_partial_writes(outdir: Path) -> None:
@@ -59,12 +87,3 @@ def remove_partial_writes(outdir: Path) -> None:
     for pattern in (partial_glob(SHEET), f"*/{partial_glob(RESULTS)}"):
         for tmp in outdir.glob(pattern):
             tmp.unlink(missing_ok=True)
-
-
-def write_sheet(entries: list[Entry], outdir: Path, assignment: Assignment) -> Path:
-    """(Re)write OUTDIR/grades.csv from the results on disk, atomically."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows(entries, outdir, assignment))
-    path = outdir / SHEET
-    write_atomic(path, buf.getvalue())
-    return path

@@ -54,9 +54,12 @@ def decode_wire(name: str, wire: object, max_elements: int) -> Answer:
             or not isinstance(data, list) or len(data) != math.prod(shape) or len(data) > max_elements
             or not all(type(x) in (int, float) for x in data)):
         return Answer(name, None, problem=f"`{name}` could not be read")
-    array = np.array(data, dtype=np.float64).reshape(shape)
+    try:
+        array = np.array(data, dtype=np.float64).reshape(shape)
+    except OverflowError:
+        return Answer(name, None, problem=f"`{name}` holds a number too large for a float")
     return Answer(name, array, dtype=str(wire.get("dtype", ""))[:40])
 
 
 def _int(x: object) -> str:
-    return str(x) if type(x) is int else "?"
+    return str(x) if type(x) is int and -10**18 < x < 10**18 else "?"

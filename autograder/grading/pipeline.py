@@ -1,6 +1,7 @@
 """Grade one submission: each step is a small function; data flows one way."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -11,16 +12,26 @@ from autograder.checks.api import CallResult, Context, Part
 from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
 from autograder.grading.report import GradeReport, QuestionResult, score_parts
-from autograder.locate import Located, Target, locate
+from autograder.locate import Located, Target, find_inert, locate
 from autograder.sandbox.launcher import Connection, require_isolation
 from autograder.sandbox.pool import ServerPool
 from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
+from autograder.sandbox.protocol import CellStatus, decode_call
 from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
 from autograder.submission import Cell, Submission, SubmissionError
 from autograder.submission.load import load_bytes, read_submission
 
 MAX_ELEMENTS = 1_000_000
-_PARSE_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+MAX_NOTES = 50  # notes kept per submission, the rest counted
+MAX_LINES = 40  # explanation lines kept per question
+MAX_CHARS = 1000  # characters kept per note or line
+
+
+def capped(texts: list[str], most: int, what: str) -> list[str]:
+    """At most `most` texts of at most MAX_CHARS each, then how many more there were."""
+    kept = [t if len(t) <= MAX_CHARS else t[:MAX_CHARS] + f"… ({len(t) - MAX_CHARS} more characters)"
+            for t in texts[:most]]
+    return kept + ([f"… {len(texts) - most} more {what} omitted"] if len(texts) > most else [])
 
 
 @dataclass
@@ -110,31 +121,71 @@ def grade_submission(prepared: Prepared, assignment: Assignment, conn: Connectio
     submission, cells, where, inputs = prepared.submission, prepared.cells, prepared.where, prepared.inputs
     assert submission is not None and prepared.plan is not None
     outcome = run_plan(prepared.plan, assignment.limits, conn)
+    quote = _Quoter(cells)
     answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
     results = [
-        grade_question(q, answers, outcome, cells, where[q.id], assignment, inputs, public_only)
+        grade_question(q, answers, outcome, quote, where[q.id], assignment, inputs, public_only, submission.inert)
         for q in assignment.questions
     ]
-    notes = submission.notes + _run_notes(outcome, cells, {loc.cell for loc in where.values()})
+    readers = _readers(assignment, where)
+    notes = capped(submission.notes + [note for i, report in sorted(outcome.cells.items())
+                                       for note in _cell_notes(report, quote, i, readers.get(i), assignment)],
+                   MAX_NOTES, "notes")
     if outcome.tampering:
         notes.append(f"Your code wrote to the grader's private channel; ignored ({outcome.tampering}).")
+    trouble = {status for report in outcome.cells.values() for status in _statuses(report)}
+    if outcome.failure:
+        trouble.add(outcome.failure.status)
     return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,
-                       outcome.output, outcome.failure, isolation=conn.isolation, public_only=public_only)
+                       outcome.output, outcome.failure.message if outcome.failure else None, trouble,
+                       isolation=conn.isolation, public_only=public_only)
 
 
-def _run_notes(outcome: RunOutcome, cells: list[Cell], question_cells: set[int | None]) -> list[str]:
-    """Notes from the run, and the errors of cells no question reads (those explain later failures)."""
-    notes = []
-    for i, report in sorted(outcome.cells.items()):
-        cell = cells[i]
-        notes += [f"{cell.where(line) if line else cell.label}: {text}" for line, text in report.notes]
-        if i not in question_cells and report.error:
-            err = report.error
-            line = err.get("line") if isinstance(err.get("line"), int) else None
-            code = _source_line(cells, line)
-            notes.append(f"{cell.where(line) if line else cell.label}: {err.get('message')}"
-                         + (f" (`{code}`)" if code else "") + "; the rest of that cell did not run")
+def _statuses(report: CellReport) -> list[CellStatus]:
+    return [p.status for p in report.problems] + ([] if report.status == CellStatus.OK else [report.status])
+
+
+def _readers(assignment: Assignment, where: dict[str, Located]) -> dict[int, list[str]]:
+    """Cell index -> the questions whose answers are read after it."""
+    readers: dict[int, list[str]] = {}
+    for q in assignment.questions:
+        if where[q.id].cell is not None:
+            readers.setdefault(where[q.id].cell, []).append(q.id)
+    return readers
+
+
+def _cell_notes(report: CellReport, quote: _Quoter, index: int, questions: list[str] | None,
+                assignment: Assignment) -> list[str]:
+    """One note per note, failed statement and error of a cell, each with its own line."""
+    cell = quote.cells[index]
+    notes = [f"{cell.where(line) if line else cell.label}: {text}" for line, text in report.notes]
+    for problem in report.problems:
+        err = problem.error
+        if problem.module is not None:
+            what = f"{err['message']}; skipped that import ({_import_advice(problem.module, assignment)})"
+        elif problem.status == CellStatus.RAISED:
+            what = f"{err['message']}{quote(index, err['line'])}; skipped that statement, the rest ran"
+        else:
+            what = f"your code {err['message']}{quote(index, err['line'])}; skipped that statement"
+        notes.append(f"{_at(cell, err['line'])}: {what}")
+    if report.status not in (CellStatus.OK, CellStatus.NOT_RUN) and report.error is not None:
+        err = report.error
+        after = (f"; {', '.join(questions)} read as the cell left it" if questions
+                 else "; the rest of that cell did not run")
+        notes.append(f"{_at(cell, err['line'])}: {err['message']}{quote(index, err['line'])}{after}")
     return notes
+
+
+def _import_advice(module: str, assignment: Assignment) -> str:
+    if module and module in assignment.package_imports:
+        return f"`{module}` should be installed with the grader: please tell your instructor"
+    allowed = ", ".join(assignment.packages) or "none"
+    return (f"the grader provides the standard library, torch and this assignment's packages ({allowed}); "
+            "code that needs anything else is not graded")
+
+
+def _at(cell: Cell, line: int | None) -> str:
+    return cell.where(line) if line else cell.label
 
 
 def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignment,
@@ -152,16 +203,18 @@ def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignm
     return plan
 
 
-def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome, cells: list[Cell],
+def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome, quote: _Quoter,
                    loc: Located, assignment: Assignment, inputs: dict[str, list],
-                   public_only: bool) -> QuestionResult:
+                   public_only: bool, inert: list[Cell]) -> QuestionResult:
     """Public checks, then (unless public_only) the hidden check; explain everything."""
-    lines = [_where(q, loc, cells)]
-    cell = "not found" if loc.cell is None else _cell_kind(outcome.cells.get(loc.cell))
+    lines = [_where(q, loc, quote.cells, inert)]
+    status: CellStatus | None = None
     if loc.cell is not None:
-        lines += _cell_trouble(outcome.cells.get(loc.cell), cells)
+        report = outcome.cells.get(loc.cell) or CellReport()
+        status = report.status
+        lines += _cell_trouble(report, quote, loc.cell)
     if outcome.failure:
-        lines.append(f"Grading stopped early: your code {outcome.failure}.")
+        lines.append(f"Grading stopped early: your code {outcome.failure.message}.")
     answer = answers[q.id]
     if q.is_function:
         calls, parts = _function_calls(q, outcome, inputs.get(q.id, []))
@@ -174,63 +227,71 @@ def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome,
     lines += [p.message if not (p.weight or p.required) else ("✓ " if p.passed else "✗ ") + p.message
               for p in parts if p.message]
     score = 0.0 if public_only else score_parts(parts, q.points, q.partial_credit)
-    return QuestionResult(q, score, lines, cell)
+    return QuestionResult(q, score, capped(lines, MAX_LINES, "lines"), status)
 
 
-def _where(q: Question, loc: Located, cells: list[Cell]) -> str:
+def _where(q: Question, loc: Located, cells: list[Cell], inert: list[Cell]) -> str:
     if loc.cell is None:
+        found = find_inert(inert, Target(q.id, q.prompt, q.answer))
+        if found is not None:
+            return (f"Your answer to {q.id} is in {found.base}, which Jupyter and Colab never run: make it a "
+                    f"Code cell. Used the value `{q.answer}` had at the end of your file.")
         return (f"Could not find the cell for {q.id} (its prompt comment and an assignment to `{q.answer}` "
                 f"are missing); used the value `{q.answer}` had at the end of your file.")
     how = "by its prompt" if loc.how == "prompt" else f"where `{q.answer}` is assigned (its prompt is missing)"
     return f"Answer read from `{q.answer}` right after your cell at {cells[loc.cell].label} ({how})."
 
 
-def _source_line(cells: list[Cell], lineno: object) -> str:
-    """The student's text of a reported line (errors may point into an earlier cell's helper)."""
-    if not isinstance(lineno, int):
-        return ""
-    return next((text for c in cells if (text := c.line(lineno))), "")
+class _Quoter:
+    """Quotes a reported line: from the cell that raised, else from the cell of the same file
+    or notebook cell that holds it (an error inside a helper defined earlier in a script)."""
+
+    def __init__(self, cells: list[Cell]) -> None:
+        self.cells = cells
+        self._by_file: dict[str, tuple[list[int], list[int]]] = {}
+        for i, c in enumerate(cells):  # the cells of one file are in line order
+            starts, indices = self._by_file.setdefault(c.filename, ([], []))
+            starts.append(c.first_line)
+            indices.append(i)
+
+    def __call__(self, index: int, lineno: int | None) -> str:
+        """` (`text`)`, or "" when the line is nowhere in the submission."""
+        if lineno is None:
+            return ""
+        cell = self.cells[index]
+        text = cell.line(lineno)
+        if not text:
+            starts, indices = self._by_file[cell.filename]
+            at = bisect.bisect_right(starts, lineno) - 1
+            text = self.cells[indices[at]].line(lineno) if at >= 0 else ""
+        return f" (`{text[:200]}`)" if text else ""
 
 
-def _cell_kind(report: CellReport | None) -> str:
-    if report is None:
-        return "not run"
-    if report.error and report.error.get("type") in _PARSE_ERRORS:
-        return "syntax error"
-    return {"ok": "ok", "error": "error", "timeout": "timeout", "crashed": "crashed"}.get(report.status, "not run")
-
-
-def _cell_trouble(report: CellReport | None, cells: list[Cell]) -> list[str]:
-    if report is None:
+def _cell_trouble(report: CellReport, quote: _Quoter, index: int) -> list[str]:
+    if report.status == CellStatus.NOT_RUN:
         return ["✗ That cell never ran."]
-    if report.status == "ok" or report.error is None:
-        return []
     err = report.error
-    at = f" at line {err['line']}" if isinstance(err.get("line"), int) else ""
-    code = _source_line(cells, err.get("line"))
-    code = f" (`{code}`)" if code else ""
-    if err.get("type") in _PARSE_ERRORS:
-        return [f"✗ That cell has a {err.get('type')}{at}{code}, so it did not run."]
-    if report.status in ("timeout", "crashed"):
-        return [f"✗ That cell {err.get('message')} and was skipped."]
-    return [f"! That cell raised {err.get('message')}{at}{code}; its answer is read as the cell left it."]
+    if report.status == CellStatus.OK or err is None:
+        return []
+    at = f" at line {err['line']}" if err["line"] is not None else ""
+    code = quote(index, err["line"])
+    if report.status == CellStatus.SYNTAX:
+        return [f"✗ That cell has a {err['type']}{at}{code}, so it did not run."]
+    if report.status in (CellStatus.TIMEOUT, CellStatus.CRASHED):
+        if err["line"] is None:
+            return [f"✗ That cell {err['message']}."]
+        return [f"! That cell {err['message']}{at}{code}; its answer is read as it was before that line."]
+    return [f"! That cell raised {err['message']}{at}{code}; its answer is read as the cell left it."]
 
 
 def _function_calls(q: Question, outcome: RunOutcome, inputs: list) -> tuple[list[CallResult], list[Part]]:
     """Decode a function answer's calls; public part: the name is bound to a function."""
-    event = outcome.calls.get(q.id)
-    results = event.get("results") if isinstance(event, dict) else None
-    if not isinstance(results, list):
-        wire = event.get("value") if isinstance(event, dict) else None
-        found = decode_wire(q.answer, wire, MAX_ELEMENTS)
+    event = decode_call(outcome.calls.get(q.id), len(inputs))
+    if event is None or event.outcomes is None:
+        found = decode_wire(q.answer, event.value if event else None, MAX_ELEMENTS)
         problem = found.problem if not found.usable else f"`{q.answer}` is a {found.describe()}, not a function"
         return [], [Part(False, problem or f"`{q.answer}` is not a function", required=True)]
-    calls = []
-    for args, r in zip(inputs, results):
-        if isinstance(r, dict) and "ok" in r:
-            calls.append(CallResult(args, decode_wire(f"{q.answer}(...)", r["ok"], MAX_ELEMENTS)))
-        else:
-            err = r.get("error") if isinstance(r, dict) else None
-            msg = err.get("message") if isinstance(err, dict) else "failed"
-            calls.append(CallResult(args, None, str(msg)[:300]))
+    calls = [CallResult(args, None, r.error) if r.error is not None
+             else CallResult(args, decode_wire(f"{q.answer}(...)", r.value, MAX_ELEMENTS))
+             for args, r in zip(inputs, event.outcomes)]
     return calls, [Part(True, f"`{q.answer}` is a function", 0.0, True)]

@@ -5,17 +5,18 @@ from dataclasses import dataclass, field
 
 from autograder.assignment import Question
 from autograder.checks.api import Part
+from autograder.sandbox.protocol import CellStatus
 
 
 @dataclass
 class QuestionResult:
-    """One question's score and explanation; `cell` is what happened to its cell
-    (ok, error, syntax, timeout, crashed, not found)."""
+    """One question's score and explanation; `cell` is how its cell ended (None: no cell was
+    found, the answer was read at the end of the file)."""
 
     question: Question
     score: float
     lines: list[str]
-    cell: str = "ok"
+    cell: CellStatus | None = CellStatus.OK
 
     @property
     def passed(self) -> bool:
@@ -31,8 +32,11 @@ class GradeReport:
     notes: list[str] = field(default_factory=list)
     student_output: str = ""
     failure: str | None = None
+    # every way a statement failed in the run (any cell, question or not); empty: all ran cleanly
+    trouble: set[CellStatus] = field(default_factory=set)
     execution_time: float = 0.0
     isolation: str = "process"
+    grader_failed: bool = False  # the grader itself failed on this file: `failure` says how
     public_only: bool = False
     fingerprint: str = ""
 
@@ -45,21 +49,22 @@ class GradeReport:
         return sum(q.question.points for q in self.questions)
 
     def status(self) -> tuple[str, str]:
-        """(status, short note): failed to parse, timed out, partial (some cells did not run
-        cleanly) or graded."""
+        """(status, short note): failed to parse; timed out (a statement or the whole submission
+        hit a time limit); not graded (the grader failed on the file); partial (some statement raised, crashed or did not parse: the
+        questions were graded as their cells left them); graded (every cell ran cleanly)."""
+        if self.grader_failed:
+            return "not graded", self.failure or ""
         if self.format == "unreadable":
             return "failed to parse", self.failure or ""
         troubled: dict[str, list[str]] = {}
         for q in self.questions:
-            if q.cell != "ok":
-                troubled.setdefault(q.cell, []).append(q.question.id)
-        note = "; ".join(f"{', '.join(ids)}: {kind}" for kind, ids in troubled.items())
-        if self.failure:
-            note = "; ".join(filter(None, [self.failure, note]))
-        if "timeout" in troubled or (self.failure and "time" in self.failure):
+            if q.cell != CellStatus.OK:
+                troubled.setdefault(q.cell.value if q.cell else "not found", []).append(q.question.id)
+        note = "; ".join(filter(None, [self.failure, *(f"{', '.join(ids)}: {kind}" for kind, ids in troubled.items())]))
+        if CellStatus.TIMEOUT in self.trouble:
             return "timed out", note
-        if troubled or self.failure:
-            return "partial", note
+        if self.trouble or self.failure:
+            return "partial", note or "some cells did not run cleanly (see the notes)"
         return "graded", note
 
 

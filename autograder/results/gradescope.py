@@ -1,12 +1,11 @@
 """Gradescope's results.json format (one test per question)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from autograder import __version__
 from autograder.grading.report import GradeReport
-from autograder.results.atomic import write_atomic
+from autograder.results.atomic import write_json
 
 MAX_STUDENT_OUTPUT = 8000
 
@@ -51,8 +50,8 @@ def results_json(report: GradeReport) -> dict:
 
 
 def _summary(report: GradeReport) -> str:
-    lines = [f"{report.assignment}: {report.score:g} / {report.max_score:g} points "
-             f"({report.submission}, read as {report.format})."]
+    read = "" if report.grader_failed else f", read as {report.format}"
+    lines = [f"{report.assignment}: {report.score:g} / {report.max_score:g} points ({report.submission}{read})."]
     if report.failure:
         lines.append(f"Problem: {report.failure}")
     lines += [f"Note: {n}" for n in report.notes]
@@ -68,4 +67,4 @@ def write_results(report: GradeReport, path: Path | str) -> None:
     """Write results.json atomically (a reader never sees a half-written file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps(results_json(report), indent=2, ensure_ascii=False) + "\n")
+    write_json(path, results_json(report))

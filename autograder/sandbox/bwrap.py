@@ -2,8 +2,8 @@
 
 Inside, the file system is read-only and holds only the system, the Python
 installation and the autograder package: not the hidden checks, the solutions,
-the config, other submissions or the grader's results. /tmp is private, there is
-no network, and the processes have their own PID space (they cannot see or
+the config, other submissions or the grader's results. /tmp and /dev/shm are
+private (and each run gets its own: `private_fs`), there is no network, and the processes have their own PID space (they cannot see or
 signal the grader). The only writable place is the scratch root, where each run
 gets its own folder.
 """
@@ -39,19 +39,22 @@ def command(scratch_root: str, as_root: bool) -> list[str]:
     for path in SYSTEM:
         args += ["--ro-bind-try", path, path]
     # The private /tmp comes before the Python binds: a checkout under /tmp must stay visible.
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # World-writable as on any machine (runs that cannot have a private one share them).
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
+             "--perms", "1777", "--tmpfs", "/tmp"]
     binds = [p for p in python_paths() if not p.startswith(SYSTEM)]
     executable_dir = os.path.dirname(sys.executable)
     if not any(executable_dir.startswith(p) for p in (*SYSTEM, *binds)):
         binds.append(executable_dir)
     # Folders bwrap creates for mount points are private by default; the student's user must pass.
-    for parent in sorted({str(a) for p in binds for a in Path(p).parents if str(a) not in ("/", "/tmp")}):
+    for parent in sorted({str(a) for p in (*binds, scratch_root) for a in Path(p).parents
+                          if str(a) not in ("/", "/tmp")}):
         args += ["--perms", "0755", "--dir", parent]
     for path in binds:
         args += ["--ro-bind", path, path]
     args += ["--bind", scratch_root, scratch_root, "--chdir", "/"]
-    if as_root:
-        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    if as_root:  # to drop to the run's user, and to give each run its own mounts (`private_fs`)
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SYS_ADMIN"]
     return args
 
 

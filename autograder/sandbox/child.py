@@ -7,14 +7,18 @@ JSON event per line to the event descriptor. It never decides a grade.
 """
 from __future__ import annotations
 
+import builtins
 import json
 import marshal
 import os
 import sys
+import types
 from typing import Any
 
 from autograder.sandbox.encode import Encoder
 from autograder.sandbox.errors import describe
+from autograder.sandbox.notebook_builtins import builtins_for_cells
+from autograder.sandbox.protocol import FINAL_CELL, Ev, Progress
 
 
 class _Events:
@@ -28,7 +32,7 @@ class _Events:
 
     def send(self, **event: Any) -> None:
         self._pending.append(self._dumps(event))
-        if event["ev"] in ("start", "ready", "done"):
+        if event["ev"] in (Ev.START, Ev.READY, Ev.DONE):
             self.flush()
 
     def flush(self) -> None:
@@ -45,40 +49,54 @@ class _IPythonStub:
         return lambda *args, **kwargs: None
 
 
-def _run_cell(cell: dict, index: int, ns: dict, events: _Events) -> bool:
-    """Run one compiled cell; return False if none of it could run (it does not parse).
+def _run_cell(cell: dict, index: int, ns: dict, events: _Events, progress: Progress, stopped: list[int]) -> bool:
+    """Run one compiled cell, statement by statement; return False if none of it could run.
 
-    A failed import is skipped with a note; any other error ends the cell.
+    A failed import is skipped. In code no question reads from (`recover`), a
+    statement that raises costs only itself; in a question's cell it ends the cell, as in
+    Jupyter. Statements in `stopped` hung or crashed an earlier attempt: set-up code skips
+    them, a question's cell ends before the first.
     """
-    filename = cell["filename"]
+    filename, recover, groups = cell["filename"], cell["recover"], cell["groups"]
     for line, text in cell["notes"]:
-        events.send(ev="note", cell=index, line=line, text=text)
-    for is_import, line, code in cell["groups"]:
+        events.send(ev=Ev.NOTE, cell=index, line=line, text=text)
+    for n, (is_import, line, code) in enumerate(groups):
+        if n in stopped:
+            if recover:
+                continue
+            events.send(ev=Ev.END, cell=index, error=None)
+            return True
+        progress.mark(index, n)
         try:
             exec(code, ns)
-        except ImportError as exc:
-            if is_import:
-                events.send(ev="note", cell=index, line=line,
-                            text=f"{describe(exc, filename)['message']}; skipped (the grader installs no packages)")
-                continue
-            events.send(ev="end", cell=index, error=describe(exc, filename))
-            return True
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends end the cell, not the run
-            events.send(ev="end", cell=index, error=describe(exc, filename))
-            return True
-    events.send(ev="end", cell=index, error=cell["error"])
-    return bool(cell["groups"]) or cell["error"] is None
+            error = describe(exc, filename)
+            skipped_import = is_import and isinstance(exc, ImportError)
+            if skipped_import or recover:
+                events.send(ev=Ev.RAISED, cell=index, error=error, module=_module_of(exc) if skipped_import else None)
+            else:
+                events.send(ev=Ev.END, cell=index, error=error)
+                return True
+    progress.mark(index, len(groups))
+    events.send(ev=Ev.END, cell=index, error=cell["error"])
+    return bool(groups) or cell["error"] is None
+
+
+def _module_of(exc: BaseException) -> str:
+    """The top-level package an import could not find ("" when it is not a missing module)."""
+    name = getattr(exc, "name", None)
+    return name.partition(".")[0] if isinstance(name, str) else ""
 
 
 def _capture(cap: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
     present = cap["name"] in ns
-    events.send(ev="capture", key=cap["key"], value=encoder.encode(ns.get(cap["name"]), present))
+    events.send(ev=Ev.CAPTURE, key=cap["key"], value=encoder.encode(ns.get(cap["name"]), present))
 
 
 def _call(call: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
     fn = ns.get(call["name"])
     if not callable(fn):
-        events.send(ev="call", key=call["key"], results=None, value=encoder.encode(fn, call["name"] in ns))
+        events.send(ev=Ev.CALL, key=call["key"], results=None, value=encoder.encode(fn, call["name"] in ns))
         return
     results = []
     for args in call["inputs"]:
@@ -87,7 +105,7 @@ def _call(call: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
             results.append({"ok": encoder.encode(out)})
         except BaseException as exc:  # noqa: BLE001
             results.append({"error": describe(exc, "")})
-    events.send(ev="call", key=call["key"], results=results)
+    events.send(ev=Ev.CALL, key=call["key"], results=results)
 
 
 def _read_plan(fd: int) -> dict:
@@ -98,29 +116,42 @@ def _read_plan(fd: int) -> dict:
     return marshal.loads(b"".join(chunks))  # from the trusted side: safe to unmarshal
 
 
-def main(event_fd: int) -> None:
+def _main_module() -> dict[str, Any]:
+    """A fresh `__main__` for the cells, as in Jupyter: functions defined in them pickle by
+    reference (multiprocessing, DataLoader workers)."""
+    module = types.ModuleType("__main__")
+    module.__dict__["get_ipython"] = _IPythonStub
+    sys.modules["__main__"] = module
+    for name, value in builtins_for_cells().items():  # as IPython does: `display` needs no import
+        setattr(builtins, name, value)
+    return module.__dict__
+
+
+def main(event_fd: int, progress_fd: int) -> None:
     """Run the plan read from descriptor 0; never returns."""
     events = _Events(event_fd)
+    progress = Progress(progress_fd)
     plan = _read_plan(0)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - input() gets EOF
     encoder = Encoder(plan["max_elements"])
-    events.send(ev="ready")
-    ns: dict[str, Any] = {"__name__": "__main__", "get_ipython": _IPythonStub}
+    events.send(ev=Ev.READY)
+    ns = _main_module()
     sys.argv = ["submission"]
-    skip = set(plan["skip"])
+    stopped = plan["stopped"]
     captures = plan["captures"]
     calls = plan["calls"]
     for index, cell in enumerate(plan["cells"]):
-        if index in skip:
+        events.send(ev=Ev.START, cell=index)
+        if not _run_cell(cell, index, ns, events, progress, stopped.get(index, ())):
             continue
-        events.send(ev="start", cell=index)
-        if not _run_cell(cell, index, ns, events):
+        if len(cell["groups"]) in stopped.get(index, ()):  # reading its answers hung: not again
             continue
         for cap in captures.get(index, ()):
             _capture(cap, ns, encoder, events)
         for call in calls.get(index, ()):
             _call(call, ns, encoder, events)
-    events.send(ev="start", cell=-1)
+    events.send(ev=Ev.START, cell=FINAL_CELL)
+    progress.mark(FINAL_CELL, 0)
     for cap in plan["final_captures"]:
         _capture(cap, ns, encoder, events)
     for call in plan["final_calls"]:
@@ -130,6 +161,5 @@ def main(event_fd: int) -> None:
             stream.flush()
         except Exception:  # noqa: BLE001 - the student may have replaced the streams
             pass
-    events.send(ev="done")
+    events.send(ev=Ev.DONE)
     os._exit(0)
-

@@ -1,16 +1,19 @@
 """Trusted side: compile each cell of a plan before it is sent, so the child only executes.
 
-A cell becomes groups of statements compiled together (each import alone, so that a
-failed import can be skipped), or the parse error that stops it. A cell no answer is
-read from is recovered instead: the top-level chunks that parse still run, with a note
-for each that does not. Identical cells (the notebook's own set-up code, in most
-submissions of a batch, wherever it sits in the file) are compiled once and then moved
-to their file and line.
+A cell becomes one compiled unit per top-level statement (so that a failed import can be
+skipped, a raising statement of set-up code costs only itself, and a statement that hangs
+can be named and left out of the re-run), or the parse error that stops it. A cell no
+answer is read from is recovered instead: the top-level chunks that parse still run, with a
+note for each that does not, and a statement the compiler rejects is skipped with a note.
+Identical cells (the notebook's own set-up code, in most submissions of a batch, wherever it
+sits in the file) are compiled once and then moved to their file and line. Every step is
+linear in the cell's size.
 """
 from __future__ import annotations
 
 import ast
 import functools
+import re
 from types import CodeType
 from typing import NamedTuple
 
@@ -20,88 +23,111 @@ from autograder.sandbox.errors import describe
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _CONTINUATION = ("else", "elif", "except", "finally", "case", ")", "]", "}")
 CACHE_SIZE = 4096
+MAX_NESTING = 100  # functions within functions: far beyond honest code, well within marshal's limit
 _CELL = "<cell>"
 
 
 class Group(NamedTuple):
+    """One top-level statement, compiled."""
+
     is_import: bool
     line: int
     code: CodeType
 
 
 class CompiledCell(NamedTuple):
-    groups: tuple[Group, ...]  # run in order
+    groups: tuple[Group, ...]  # one per statement, run in order
     error: dict | None  # then the cell ends with this error (the rest does not parse or compile)
     notes: tuple[tuple[int | None, str], ...]  # recovered cells: the chunks skipped
 
 
 def compile_cell(source: str, filename: str, first_line: int, recover: bool) -> CompiledCell:
     """Compile one cell whose first line is line `first_line` of `filename`."""
-    cell, shift = _compile_cell(source, recover, 1), first_line - 1
-    if cell.error is not None or cell.notes:  # messages may name lines ("... on line 3"): parse in place
-        cell, shift = _compile_cell(source, recover, first_line), 0
+    cell, shift = _compile_cell(source, recover), first_line - 1
     return CompiledCell(
         tuple(Group(g.is_import, g.line + shift, _relocate(g.code, filename, shift)) for g in cell.groups),
-        None if cell.error is None else {**cell.error, "line": _shift(cell.error["line"], shift)},
+        None if cell.error is None else _shift_error(cell.error, shift),
         tuple((_shift(line, shift), text) for line, text in cell.notes),
     )
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _compile_cell(source: str, recover: bool, first_line: int) -> CompiledCell:
-    """The cell compiled as if from a file of its own (`_CELL`) in which it starts at `first_line`."""
-    tree = _parse(source, first_line)
+def _compile_cell(source: str, recover: bool) -> CompiledCell:
+    """The cell compiled as if from a file of its own (`_CELL`) in which it starts at line 1."""
+    tree = _parse(source)
     notes: list[tuple[int | None, str]] = []
     if isinstance(tree, dict):
         if not recover:
             return CompiledCell((), tree, ())
         body: list[ast.stmt] = []
         for offset, text in _chunks(source):
-            part = _parse(text, first_line + offset)
+            part = _parse(text)
             if isinstance(part, dict):
+                part = _shift_error(part, offset)
                 notes.append((part["line"], f"{part['message']}; skipped those lines"))
             else:
-                body += part.body
+                body += ast.increment_lineno(part, offset).body
     else:
         body = tree.body
-    groups, error = _compile(body)
+    groups, error = _compile(body, notes if recover else None)
     return CompiledCell(groups, error, tuple(notes))
 
 
 def _relocate(code: CodeType, filename: str, shift: int) -> CodeType:
     """The same code, as compiled from `filename` `shift` lines further down (3.10+: line
-    tables are relative to the first line)."""
+    tables are relative to the first line). Nesting is bounded by `_compile`."""
     consts = tuple(_relocate(c, filename, shift) if isinstance(c, CodeType) else c for c in code.co_consts)
     return code.replace(co_filename=filename, co_firstlineno=code.co_firstlineno + shift, co_consts=consts)
+
+
+def _nesting(code: CodeType) -> int:
+    """How deeply functions, lambdas and comprehensions nest in `code` (1: none)."""
+    depth, level = 1, [(code, 1)]
+    while level:
+        code, d = level.pop()
+        depth = max(depth, d)
+        level += [(c, d + 1) for c in code.co_consts if isinstance(c, CodeType)]
+    return depth
+
+
+_ON_LINE = re.compile(r"\bon line (\d{1,9})\b")
+
+
+def _shift_error(error: dict, shift: int) -> dict:
+    """An error of code moved `shift` lines down: its line, and lines its message names."""
+    if not shift:
+        return error
+    message = _ON_LINE.sub(lambda m: f"on line {int(m.group(1)) + shift}", error["message"])
+    return {**error, "line": _shift(error["line"], shift), "message": message}
 
 
 def _shift(line: object, shift: int) -> object:
     return line + shift if isinstance(line, int) else line
 
 
-def _compile(body: list[ast.stmt]) -> tuple[tuple[Group, ...], dict | None]:
-    """Compiled groups up to the first statement the compiler rejects (`return` outside a
-    function, say: the parser accepts it), and that statement's error; as IPython, the
+def _compile(body: list[ast.stmt], notes: list[tuple[int | None, str]] | None) -> tuple[tuple[Group, ...], dict | None]:
+    """One compiled group per statement. A statement the compiler rejects (`return` outside a
+    function, say: the parser accepts it) is skipped with a note when `notes` is given (code no
+    question reads from); otherwise it ends the cell with its error and, as in IPython, the
     statements before it still run."""
     done: list[Group] = []
-    for group in _groups(body):
+    for node in body:
         try:
-            done.append(Group(isinstance(group[0], _IMPORTS), group[0].lineno, compile_statements(group, _CELL)))
-            continue
-        except PARSE_ERRORS:
-            pass
-        for node in group:
-            try:
-                done.append(Group(isinstance(node, _IMPORTS), node.lineno, compile_statements([node], _CELL)))
-            except PARSE_ERRORS as exc:
-                return tuple(done), describe(exc, _CELL)
+            code = compile_statements([node], _CELL)
+            if _nesting(code) > MAX_NESTING:
+                raise SyntaxError(f"functions nested more than {MAX_NESTING} deep", (_CELL, node.lineno, 0, ""))
+            done.append(Group(isinstance(node, _IMPORTS), node.lineno, code))
+        except PARSE_ERRORS as exc:
+            error = describe(exc, _CELL)
+            if notes is None:
+                return tuple(done), error
+            notes.append((error["line"], f"{error['message']}; skipped that statement"))
     return tuple(done), None
 
 
-def _parse(source: str, first_line: int) -> ast.Module | dict:
+def _parse(source: str) -> ast.Module | dict:
     try:
-        # Leading newlines give the cell's own line numbers without a pass over the tree.
-        return parse("\n" * (first_line - 1) + source, _CELL)
+        return parse(source, _CELL)
     except PARSE_ERRORS as exc:
         return describe(exc, _CELL)
 
@@ -116,13 +142,3 @@ def _chunks(source: str) -> list[tuple[int, str]]:
     if bounds[0] != 0:
         bounds.insert(0, 0)
     return [(a, "\n".join(lines[a:b])) for a, b in zip(bounds, bounds[1:])]
-
-
-def _groups(body: list[ast.stmt]) -> list[list[ast.stmt]]:
-    groups: list[list[ast.stmt]] = []
-    for node in body:
-        if isinstance(node, _IMPORTS) or not groups or isinstance(groups[-1][0], _IMPORTS):
-            groups.append([node])
-        else:
-            groups[-1].append(node)
-    return groups

@@ -3,8 +3,9 @@
 Started as `python -I -m autograder.sandbox.forkserver MODULE...`. It imports the
 given modules once (torch takes seconds), then serves run requests that arrive
 on the Unix sockets it inherited. It never runs student code itself: each
-request forks a child that closes every descriptor but its own three pipes,
-starts a new session, moves to its scratch folder, replaces its environment,
+request forks a child that closes every descriptor but its own pipes and progress
+page, starts a new session, gets a private file system (`private_fs`), moves to its
+scratch folder, replaces its environment,
 applies its resource limits, drops privileges if asked, and only then runs the
 plan. Replies: {"id", "pid"} after the fork, {"id", "status"} once reaped. A
 request {"preload": [...]} without descriptors imports more modules first.
@@ -20,17 +21,19 @@ import selectors
 import signal
 import socket
 import sys
+import traceback
 
-from autograder.sandbox import hugepages, procs
+from autograder.sandbox import hugepages, private_fs, procs
 
-PLAN_FD, EVENT_FD = 0, 3
+PLAN_FD, EVENT_FD, PROGRESS_FD = 0, 3, 4
+DESCRIPTORS = 4  # plan, output, events, progress
 MAX_MESSAGE = 65536
 MB = 1024 * 1024
 
 
 def _recv(sock: socket.socket) -> tuple[dict, list[int]] | None:
     fds = array.array("i")
-    msg, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, socket.CMSG_LEN(3 * fds.itemsize))
+    msg, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, socket.CMSG_LEN(DESCRIPTORS * fds.itemsize))
     if not msg:
         return None
     for level, kind, data in ancdata:
@@ -55,20 +58,24 @@ def _limit(which: int, value: int) -> None:
 
 def _become_child(request: dict, fds: list[int]) -> None:
     """In the forked child: shed everything of the server, then run the plan."""
-    plan_r, out_w, ev_w = fds
+    plan_r, out_w, ev_w, progress = fds
     os.setsid()
     os.dup2(plan_r, PLAN_FD)
     os.dup2(out_w, 1)
     os.dup2(out_w, 2)
     os.dup2(ev_w, EVENT_FD)
-    os.closerange(EVENT_FD + 1, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
+    os.dup2(progress, PROGRESS_FD)
+    os.closerange(PROGRESS_FD + 1, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
+    signal.set_wakeup_fd(-1)  # the server's: its number may be reused by the run (DataLoader's SIGCHLD)
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limits = request["limits"]
+    private_fs.isolate(request["scratch"], request.get("uid"), request.get("gid"), limits["disk_mb"])
     os.chdir(request["scratch"])
     os.environ.clear()
     os.environ.update(request["env"])
-    limits = request["limits"]
+    _forget_environment()
     _limit(resource.RLIMIT_AS, limits["memory_mb"] * MB)
     _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
     _limit(resource.RLIMIT_FSIZE, limits["file_size_mb"] * MB)
@@ -83,7 +90,15 @@ def _become_child(request: dict, fds: list[int]) -> None:
     sys.stderr = sys.stdout
     from autograder.sandbox.child import main
 
-    main(EVENT_FD)
+    main(EVENT_FD, PROGRESS_FD)
+
+
+def _forget_environment() -> None:
+    """Drop what the server derived from its own environment before the fork, so the child
+    derives it again from its own (tempfile's folder is cached on first use)."""
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile.tempdir = None
 
 
 def serve(socks: list[socket.socket]) -> None:
@@ -120,10 +135,10 @@ def serve(socks: list[socket.socket]) -> None:
                     _settle()
                 _send(sock, {"preloaded": True})
                 continue
-            if len(fds) != 3:
+            if len(fds) != DESCRIPTORS:
                 for fd in fds:
                     os.close(fd)
-                _send(sock, {"id": request.get("id"), "error": "expected three descriptors"})
+                _send(sock, {"id": request.get("id"), "error": f"expected {DESCRIPTORS} descriptors"})
                 continue
             sys.stdout.flush()
             pid = os.fork()
@@ -131,6 +146,9 @@ def serve(socks: list[socket.socket]) -> None:
                 try:
                     sel.close()
                     _become_child(request, fds)
+                except BaseException:  # the grader's own set-up failed: say why in the run's output
+                    traceback.print_exc()
+                    sys.stderr.flush()
                 finally:
                     os._exit(70)
             for fd in fds:

@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from autograder.config import Limits
 
 READY_TIMEOUT = 120
+# The environment of the fork server and, with HOME and TMPDIR, of every run: nothing of the grader's.
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONHASHSEED": "0",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "module://autograder.sandbox.mplbackend",  # Agg; plt.show() closes the figures, as Colab
+}
 
 
 class SandboxError(Exception):
@@ -97,6 +107,13 @@ def default_run_as(check_readable: bool = True) -> RunAs | None:
     return RunAs(entry.pw_uid, entry.pw_gid)
 
 
+def _scratch_base() -> str | None:
+    """Where runs' folders live: outside /tmp when possible, so that a run's private /tmp
+    (`private_fs`) does not hide its own folder."""
+    base = "/var/tmp"
+    return base if os.path.isdir(base) and os.access(base, os.W_OK | os.X_OK) else None
+
+
 class Connection:
     """One channel to the fork server; not shared between threads."""
 
@@ -152,8 +169,9 @@ class Connection:
             except OSError:
                 pass
 
-    def start(self, scratch: str, env: dict[str, str], limits: Limits, fds: tuple[int, int, int]) -> int:
-        """Fork a child reading its plan from fds[0], output to fds[1], events to fds[2]; return its pid."""
+    def start(self, scratch: str, env: dict[str, str], limits: Limits, fds: tuple[int, int, int, int]) -> int:
+        """Fork a child reading its plan from fds[0], output to fds[1], events to fds[2], marking its
+        progress in fds[3] (see `protocol.Progress`); return its pid."""
         self._wait_ready()
         self._next += 1
         request = {"id": self._next, "scratch": scratch, "env": env, "limits": limits.model_dump(),
@@ -205,15 +223,14 @@ class ForkServer:
         self.isolation = ", ".join(["namespaces (bubblewrap)" if namespaced else "separate process",
                                     "separate user" if self.run_as else "same user"])
         self.level = "namespace" if namespaced else "user" if self.run_as else "process"
-        self.scratch_root = tempfile.mkdtemp(prefix="autograder-")
+        self.scratch_root = tempfile.mkdtemp(prefix="autograder-", dir=_scratch_base())
         os.chmod(self.scratch_root, 0o711)
         prefix = bwrap.command(self.scratch_root, as_root) if namespaced else []
         procs.become_subreaper()
         pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(connections)]
         theirs = [b.fileno() for _, b in pairs]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-               "AUTOGRADER_SOCKETS": ",".join(map(str, theirs)), "AUTOGRADER_HUGEPAGES": "1" if batch else ""}
+        env = {**BASE_ENV, "AUTOGRADER_SOCKETS": ",".join(map(str, theirs)),
+               "AUTOGRADER_HUGEPAGES": "1" if batch else ""}
         self.process = subprocess.Popen(
             [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.forkserver", *preload],
             stdin=subprocess.DEVNULL, pass_fds=theirs, env=env, cwd="/", start_new_session=True,

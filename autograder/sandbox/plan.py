@@ -44,7 +44,9 @@ class Plan:
     calls: dict[int, list[Call]] = field(default_factory=dict)
     final_captures: list[Capture] = field(default_factory=list)
     final_calls: list[Call] = field(default_factory=list)
-    skip: list[int] = field(default_factory=list)
+    # cell -> statements that hung or crashed a previous attempt: code no question reads from
+    # skips them; a question's cell stops before the first (its answer is read as it was then).
+    stopped: dict[int, list[int]] = field(default_factory=dict)
     max_elements: int = 1_000_000
     _compiled: list[dict] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -56,7 +58,8 @@ class Plan:
             for i, c in enumerate(self.cells):
                 compiled = compile_cell(c.source, c.filename, c.first_line, recover=i not in read)
                 self._compiled.append({"filename": c.filename, "groups": [tuple(g) for g in compiled.groups],
-                                       "error": compiled.error, "notes": list(compiled.notes)})
+                                       "error": compiled.error, "notes": list(compiled.notes),
+                                       "recover": i not in read})
         return self._compiled
 
     def to_bytes(self) -> bytes:
@@ -67,6 +70,6 @@ class Plan:
             "calls": {i: [asdict(c) for c in calls] for i, calls in self.calls.items()},
             "final_captures": [asdict(c) for c in self.final_captures],
             "final_calls": [asdict(c) for c in self.final_calls],
-            "skip": list(self.skip),
+            "stopped": {i: list(s) for i, s in self.stopped.items()},
             "max_elements": self.max_elements,
         })

@@ -1,13 +1,12 @@
 """Trusted side: run a plan in a fresh, limited child process and collect its events.
 
-A cell that hangs or kills its process costs only that cell: the child is killed
-and the plan is run again without it, until every other cell has run or the
-submission's wall-clock budget is spent. When a run ends, its whole process tree
-is gone.
+A statement that hangs or kills its process costs only that statement (and, in a
+question's cell, the rest of that cell): the child is killed and the plan is run again
+without it, until everything else has run or the submission's wall-clock budget is
+spent. When a run ends, its whole process tree is gone.
 """
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shutil
@@ -18,22 +17,49 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.config import Limits
-from autograder.sandbox.launcher import Connection, plan_pipe
+from autograder.sandbox.launcher import BASE_ENV, Connection, plan_pipe
 from autograder.sandbox.plan import Plan
+from autograder.sandbox.protocol import (FINAL_CELL, MAX_NOTE, CellStatus, Ev, Progress, decode_error,
+                                         decode_event, status_of)
 
 MAX_EVENT_BYTES = 64 * 1024 * 1024
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 8
 DRAIN_AFTER_DONE = 0.2  # seconds to collect trailing output once the child said it is done
 FINAL = 1 << 30  # the phase after the last cell, where end-of-file answers are read
 
 
+@dataclass(frozen=True)
+class Stop:
+    """Why a run (or one statement of it) stopped: TIMEOUT or CRASHED, and what happened."""
+
+    status: CellStatus
+    message: str
+
+
+@dataclass
+class Problem:
+    """A statement that failed without ending its cell: in code no question reads from (it
+    raised, hung or crashed), or an import that was skipped (`module`: the package it needed)."""
+
+    status: CellStatus
+    error: dict
+    module: str | None = None
+
+
 @dataclass
 class CellReport:
-    """What happened to one cell: `status` is ok, error, timeout, crashed or not_run."""
+    """What happened to one cell: how it ended (`status`, and the `error` that ended it), the
+    statements that failed without ending it, and notes."""
 
-    status: str = "not_run"
+    status: CellStatus = CellStatus.NOT_RUN
     error: dict | None = None
+    problems: list[Problem] = field(default_factory=list)
     notes: list[tuple[int | None, str]] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """True if every statement of the cell ran without error."""
+        return self.status == CellStatus.OK and not self.problems
 
 
 @dataclass
@@ -44,7 +70,7 @@ class RunOutcome:
     captures: dict[str, dict]
     calls: dict[str, Any]
     output: str
-    failure: str | None
+    failure: Stop | None
     elapsed: float
     attempts: int
     tampering: str | None = None
@@ -78,7 +104,8 @@ class _Attempt:
     ready: bool = False
     current: int | None = None
     ended: bool = False
-    stuck_reason: str | None = None
+    stuck: Stop | None = None
+    statement: int = 0  # of the current cell, from the progress page, once stuck
     tampering: str | None = None
     cells: dict[int, CellReport] = field(default_factory=dict)
     captures: dict[str, dict] = field(default_factory=dict)
@@ -92,49 +119,57 @@ class _Attempt:
 
 def child_env(scratch: str) -> dict[str, str]:
     """The only environment the student process sees: nothing of the grader's."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": scratch,
-        "TMPDIR": scratch,
-        "LANG": "C.UTF-8",
-        "PYTHONIOENCODING": "utf-8",
-        "PYTHONHASHSEED": "0",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-    }
+    return {**BASE_ENV, "HOME": scratch, "TMPDIR": scratch}
 
 
 def run_plan(plan: Plan, limits: Limits, conn: Connection) -> RunOutcome:
-    """Run `plan` under `limits` in children of the fork server, re-running without any cell
-    that hangs or crashes."""
+    """Run `plan` under `limits` in children of the fork server. A statement that hangs or
+    crashes the process is left out of the next attempt (set-up code goes on after it; a
+    question's cell stops before it, its answer read as it was then)."""
     start = time.monotonic()
     deadline = start + limits.timeout
-    lost: dict[int, CellReport] = {}
+    stopped: dict[int, dict[int, Stop]] = {}
     attempt = _Attempt({})
     output = _OutputBuffer(limits.output_kb * 1024)
-    failure = tampering = None
+    failure: Stop | None = None
+    tampering = None
     n = 0
     for n in range(1, MAX_ATTEMPTS + 1):
         output = _OutputBuffer(limits.output_kb * 1024)
-        plan.skip = sorted(lost)
+        plan.stopped = {cell: sorted(statements) for cell, statements in stopped.items()}
         attempt = _run_once(plan, limits, conn, deadline, output)
         tampering = tampering or attempt.tampering
         if attempt.done:
             break
-        if attempt.current is None or attempt.current in lost:
-            failure = attempt.stuck_reason or "could not be started"
+        stuck = attempt.stuck or Stop(CellStatus.CRASHED, "stopped responding")
+        cell = attempt.current
+        if cell is None or cell == FINAL or attempt.statement in stopped.get(cell, {}):
+            failure = stuck if cell is not None else Stop(stuck.status, f"could not be started ({stuck.message})")
             break
-        status = "timeout" if "timed out" in (attempt.stuck_reason or "") else "crashed"
-        lost[attempt.current] = CellReport(status, {"type": "Stopped", "message": attempt.stuck_reason, "line": None})
+        stopped.setdefault(cell, {})[attempt.statement] = stuck
         if time.monotonic() >= deadline:
-            failure = f"ran out of time for the whole submission ({limits.timeout:g} s)"
+            failure = Stop(CellStatus.TIMEOUT, f"ran out of time for the whole submission ({limits.timeout:g} s)")
             break
     else:
-        failure = "had too many cells that hung or crashed"
-    cells = {**attempt.cells, **lost}
+        failure = Stop(CellStatus.TIMEOUT, "had too many statements that hung or crashed")
+    cells = attempt.cells
+    for cell, statements in stopped.items():
+        _record_stops(cells.setdefault(cell, CellReport()), plan.compile()[cell], statements)
     return RunOutcome(cells, attempt.captures, attempt.calls, output.text(), failure,
                       time.monotonic() - start, n, tampering)
+
+
+def _record_stops(report: CellReport, cell: dict, statements: dict[int, Stop]) -> None:
+    """Put the statements that hung or crashed into the cell's report."""
+    groups = cell["groups"]
+    for index, stop in sorted(statements.items()):
+        line = groups[index][1] if index < len(groups) else None
+        error = {"type": "Stopped", "message": stop.message if line is not None
+                 else f"{stop.message} while its answer was read", "line": line}
+        if cell["recover"]:
+            report.problems.append(Problem(stop.status, error))
+        elif report.status in (CellStatus.OK, CellStatus.NOT_RUN):
+            report.status, report.error = stop.status, error
 
 
 def _run_once(plan: Plan, limits: Limits, conn: Connection, deadline: float, output: _OutputBuffer) -> _Attempt:
@@ -144,18 +179,21 @@ def _run_once(plan: Plan, limits: Limits, conn: Connection, deadline: float, out
     plan_r, plan_w = plan_pipe()
     out_r, out_w = os.pipe()
     ev_r, ev_w = os.pipe()
+    progress = Progress.create()
     owned = {plan_w, out_r, ev_r}  # closed exactly once: another thread may reuse a closed number
     pid = None
     try:
         try:
-            pid = conn.start(scratch, child_env(scratch), limits, (plan_r, out_w, ev_w))
+            pid = conn.start(scratch, child_env(scratch), limits, (plan_r, out_w, ev_w, progress.fd))
         finally:
             for fd in (plan_r, out_w, ev_w):
                 os.close(fd)
         state = _watch(owned, plan_w, out_r, ev_r, plan, limits, deadline, output)
-        if not state.done and state.stuck_reason is None:
-            state.stuck_reason = _exit_reason(conn.exit_status())
+        if not state.done and state.stuck is None:
+            state.stuck = _exit_reason(conn.exit_status())
             pid = None
+        if not state.done:
+            state.statement = _statement(progress, state, plan)
         return state
     finally:
         if pid is not None:
@@ -163,7 +201,18 @@ def _run_once(plan: Plan, limits: Limits, conn: Connection, deadline: float, out
             conn.exit_status()
         for fd in owned:
             os.close(fd)
+        progress.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _statement(progress: Progress, state: _Attempt, plan: Plan) -> int:
+    """Which statement of the current cell was running, from the page the child marks (0, the
+    whole cell, when the page disagrees with the events: student code can write to it)."""
+    cell, statement = progress.read()
+    current = state.current
+    if current is None or current == FINAL or cell != current:
+        return 0
+    return statement if 0 <= statement <= len(plan.compile()[current]["groups"]) else 0
 
 
 def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limits: Limits,
@@ -190,7 +239,7 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
         if now >= limit:
             if not state.done:
                 budget = limits.cell_timeout if state.ready and limit < deadline else limits.timeout
-                state.stuck_reason = f"timed out after {budget:g} s"
+                state.stuck = Stop(CellStatus.TIMEOUT, f"timed out after {budget:g} s")
             return state
         for key, _ in sel.select(timeout=limit - now):
             fd = key.fd
@@ -219,11 +268,14 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
                 continue
             received += len(chunk)
             if received > MAX_EVENT_BYTES:
-                state.stuck_reason = "sent more data than the grader accepts"
+                state.stuck = Stop(CellStatus.CRASHED, "sent more data than the grader accepts")
                 return state
-            buf += chunk
-            *lines, rest = buf.split(b"\n")
-            buf = bytearray(rest)
+            cut = chunk.rfind(b"\n")
+            if cut < 0:  # only the newest chunk is searched: a line that never ends costs linear time
+                buf += chunk
+                continue
+            lines = (bytes(buf) + chunk[:cut]).split(b"\n")
+            buf = bytearray(chunk[cut + 1:])
             for line in lines:
                 if _handle(state, line):
                     progress = time.monotonic()
@@ -232,50 +284,52 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
 
 def _handle(state: _Attempt, line: bytes) -> bool:
     """Apply one event if it is the kind the plan expects next; return True when it shows progress."""
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return state.reject(line)
-    if not isinstance(event, dict):
-        return state.reject(event)
+    event = decode_event(line)
+    if event is None:
+        return state.reject(line[:200])
     kind, cell, key = event.get("ev"), event.get("cell"), event.get("key")
-    cell = FINAL if cell == -1 else cell
-    if kind == "ready" and not state.ready:
+    cell = FINAL if cell == FINAL_CELL else cell
+    in_cell = cell == state.current is not None and not state.ended
+    if kind == Ev.READY and not state.ready:
         state.ready = True
-    elif kind == "start" and type(cell) is int and state.ready and cell in state.expected and (
+    elif kind == Ev.START and type(cell) is int and state.ready and cell in state.expected and (
             state.current is None or (state.ended and cell > state.current)):
         state.current, state.ended = cell, cell == FINAL
-    elif kind == "end" and cell == state.current is not None and not state.ended:
+    elif kind == Ev.END and in_cell:
         state.ended = True
         report = state.cells.setdefault(cell, CellReport())
-        err = event.get("error")
-        report.status = "error" if err else "ok"
-        report.error = err if isinstance(err, dict) else None
-    elif kind == "note" and cell == state.current is not None and not state.ended:
+        report.error = decode_error(event.get("error"))
+        report.status = status_of(report.error)
+    elif kind == Ev.RAISED and in_cell and (error := decode_error(event.get("error"))) is not None:
+        module = event.get("module")
+        state.cells.setdefault(cell, CellReport()).problems.append(
+            Problem(status_of(error), error, str(module)[:100] if module is not None else None))
+    elif kind == Ev.NOTE and in_cell:
         line_no = event.get("line")
         state.cells.setdefault(cell, CellReport()).notes.append(
-            (line_no if type(line_no) is int else None, str(event.get("text"))[:300]))
-    elif kind in ("capture", "call") and state.ended and key in state.expected.get(state.current, ()) \
+            (line_no if type(line_no) is int else None, str(event.get("text"))[:MAX_NOTE]))
+    elif kind in (Ev.CAPTURE, Ev.CALL) and state.ended and key in state.expected.get(state.current, ()) \
             and key not in state.captures and key not in state.calls:
-        if kind == "capture":
+        if kind == Ev.CAPTURE:
             state.captures[key] = event.get("value")
         else:
             state.calls[key] = event
-    elif kind == "done" and state.current == FINAL and not state.done:
+    elif kind == Ev.DONE and state.current == FINAL and not state.done:
         state.done = True
     else:
         return state.reject(event)
     return True
 
 
-def _exit_reason(code: int | None) -> str:
+def _exit_reason(code: int | None) -> Stop:
     if code is None:
-        return "stopped responding"
+        return Stop(CellStatus.CRASHED, "stopped responding")
     if code < 0:
         sig = signal.Signals(-code)
-        return {
-            signal.SIGXCPU: "used up its CPU time limit",
+        if sig == signal.SIGXCPU:
+            return Stop(CellStatus.TIMEOUT, "used up its CPU time limit")
+        return Stop(CellStatus.CRASHED, {
             signal.SIGKILL: "was killed (out of memory or a resource limit)",
             signal.SIGSEGV: "crashed (segmentation fault)",
-        }.get(sig, f"was killed by {sig.name}")
-    return f"ended the Python process early (exit code {code})"
+        }.get(sig, f"was killed by {sig.name}"))
+    return Stop(CellStatus.CRASHED, f"ended the Python process early (exit code {code})")

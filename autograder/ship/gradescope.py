@@ -23,12 +23,13 @@ TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 PROJECT_FILES = ("pyproject.toml", "README.md", "autograder")
 
 
-def requirements_txt(wheel: Path) -> str:
-    """requirements.txt for setup.sh: torch's CPU index, then `wheel`'s dependencies pinned."""
+def requirements_txt(wheel: Path, assignment: Assignment) -> str:
+    """requirements.txt for setup.sh: torch's CPU index, then `wheel`'s dependencies and the assignment's
+    packages, pinned."""
     meta = wheel_metadata(wheel)
-    return "\n".join([f"# Runtime requirements of {meta['Name']} {meta['Version']}, pinned to the versions "
-                      "it was built with.", f"--extra-index-url {TORCH_CPU_INDEX}",
-                      *pinned_requirements(wheel)]) + "\n"
+    return "\n".join([f"# Runtime requirements of {meta['Name']} {meta['Version']} and the packages of "
+                      f"{assignment.name}, pinned to the versions installed where this zip was made.",
+                      f"--extra-index-url {TORCH_CPU_INDEX}", *pinned_requirements(wheel, [assignment])]) + "\n"
 
 
 def build_wheel(dest: Path) -> Path:
@@ -60,7 +61,7 @@ def write_gradescope_zip(assignment: Assignment, out: Path, wheel: Path | None =
         write_bundle(assignment, stage)
         for name in SCRIPTS:
             shutil.copyfile(TEMPLATES / name, stage / name)
-        (stage / "requirements.txt").write_text(requirements_txt(wheel), encoding="utf-8")
+        (stage / "requirements.txt").write_text(requirements_txt(wheel, assignment), encoding="utf-8")
         shutil.copyfile(wheel, stage / wheel.name)
         _zip(stage, out)
 

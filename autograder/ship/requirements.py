@@ -4,6 +4,7 @@ from __future__ import annotations
 import platform
 import sys
 import zipfile
+from collections.abc import Iterable
 from email.message import Message
 from email.parser import Parser
 from importlib import metadata
@@ -11,8 +12,11 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from autograder.assignment import Assignment, load_assignment
+from autograder.config import ConfigError, load_config
 from autograder.ship import ShipError
 
 
@@ -43,35 +47,66 @@ def wheel_metadata(wheel: Path) -> Message:
     raise ShipError(f"{wheel}: not a readable wheel (no .dist-info/METADATA)")
 
 
-def pinned_requirements(wheel: Path) -> list[str]:
-    """One line per runtime dependency of `wheel`: `name==version` as installed here.
+def pinned_requirements(wheel: Path, assignments: Iterable[Assignment] = ()) -> list[str]:
+    """One line per runtime dependency of `wheel`, then per package of `assignments`: `name==version`
+    as installed here.
 
     Local labels are dropped (torch 2.13.0+cpu gives torch==2.13.0, which the +cpu build
     satisfies). A pinned release that needs a newer Python than the oldest one the wheel supports
-    applies from that Python on; older Pythons get the wheel's declared range instead (numpy 2.4
+    applies from that Python on; older Pythons get the declared range instead (numpy 2.4
     needs 3.11, Gradescope's Ubuntu 22.04 has 3.10). A dependency this Python does not need
-    is kept as declared.
+    is kept as declared. A project asked for twice (numpy, by the wheel and an assignment) is
+    pinned once, to the ranges of both.
     """
     meta = wheel_metadata(wheel)
     ours = _oldest_python(meta.get("Requires-Python"))
-    lines = []
-    for req in map(Requirement, meta.get_all("Requires-Dist") or []):
-        markers = [f"({req.marker})"] if req.marker else []
+    wanted = [(Requirement(text), f"a dependency of {meta['Name']}") for text in meta.get_all("Requires-Dist") or []]
+    wanted += [(Requirement(text), f"a package of assignment {a.name}") for a in assignments for text in a.packages]
+    merged: dict[tuple[str, str], tuple[Requirement, str]] = {}
+    for req, whose in wanted:
         if req.marker and "extra" in str(req.marker):
             continue
-        if req.marker and not req.marker.evaluate():
-            lines.append(str(req))
-            continue
-        try:
-            installed = metadata.distribution(req.name)
-        except metadata.PackageNotFoundError:
-            raise ShipError(f"{req.name}, a dependency of {meta['Name']}, is not installed here: cannot pin it") \
-                from None
-        pin = f"=={Version(installed.version).public}"
-        theirs = _oldest_python(installed.metadata.get("Requires-Python"))
-        if ours and theirs and theirs > ours:
-            lines += [_line(req, pin, *markers, f'python_version >= "{theirs}"'),
-                      _line(req, str(req.specifier), *markers, f'python_version < "{theirs}"')]
+        key = (canonicalize_name(req.name), str(req.marker))
+        if key in merged:
+            merged[key][0].specifier &= req.specifier
+            merged[key][0].extras |= req.extras
         else:
-            lines.append(_line(req, pin, *markers))
-    return lines
+            merged[key] = (req, whose)
+    return [line for req, whose in merged.values() for line in _pinned(req, whose, ours)]
+
+
+def _pinned(req: Requirement, whose: str, ours: Version | None) -> list[str]:
+    """`req` pinned to the installed version (see pinned_requirements); `whose` says who asks for it."""
+    markers = [f"({req.marker})"] if req.marker else []
+    if req.marker and not req.marker.evaluate():
+        return [str(req)]
+    try:
+        installed = metadata.distribution(req.name)
+    except metadata.PackageNotFoundError:
+        raise ShipError(f"{req.name}, {whose}, is not installed here: cannot pin it") from None
+    pin = f"=={Version(installed.version).public}"
+    theirs = _oldest_python(installed.metadata.get("Requires-Python"))
+    if ours and theirs and theirs > ours:
+        return [_line(req, pin, *markers, f'python_version >= "{theirs}"'),
+                _line(req, str(req.specifier), *markers, f'python_version < "{theirs}"')]
+    return [_line(req, pin, *markers)]
+
+
+def main(argv: list[str]) -> int:
+    """`python -m autograder.ship.requirements WHEEL CONFIG` (used by .ci/wheelhouse): the pinned requirements
+    of WHEEL and of the packages of every assignment in CONFIG, one per line."""
+    if len(argv) != 2:
+        print("usage: python -m autograder.ship.requirements WHEEL CONFIG", file=sys.stderr)
+        return 2
+    wheel, config = Path(argv[0]), Path(argv[1])
+    try:
+        assignments = [load_assignment(config, name) for name in load_config(config).assignments]
+        print(*pinned_requirements(wheel, assignments), sep="\n")
+    except (ConfigError, ShipError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -46,3 +46,4 @@ class Submission:
     format: str
     cells: list[Cell]
     notes: list[str] = field(default_factory=list)
+    inert: list[Cell] = field(default_factory=list)  # a notebook's Raw and Markdown cells (never run)

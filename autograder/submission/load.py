@@ -32,20 +32,21 @@ def read_submission(path: Path) -> bytes:
 def load_bytes(data: bytes, name: str) -> Submission:
     """Load a submission from its bytes; `name` decides the format (.ipynb or anything else as .py)."""
     text, notes = decode(data)
+    inert: list[Cell] = []
     if name.lower().endswith(".ipynb") or (not name.lower().endswith(".py") and text.lstrip().startswith("{")):
-        cells, more = split_notebook(text, name)
+        cells, inert, more = split_notebook(text, name)
         fmt = "notebook"
         notes += more
     else:
         cells, fmt = split_script(text, name)
     cleaned = []
     for cell in cells:
-        source, more = neutralise(cell.source)
+        source, more = neutralise(cell.source, commented_magics=fmt == "percent script")
         notes += [f"{cell.label}: {n}" for n in more]
         cleaned.append(replace(cell, source=source))
     if not any(c.source.strip() for c in cleaned):
         raise SubmissionError(f"{name} contains no code")
-    return Submission(name, fmt, cleaned, notes)
+    return Submission(name, fmt, cleaned, notes, inert)
 
 
 def split_cell(cell: Cell, line_index: int) -> tuple[Cell, Cell]:

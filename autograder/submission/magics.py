@@ -1,18 +1,54 @@
-"""Neutralise IPython-only syntax (shell `!` lines, `%` magics) so it never runs."""
+"""Neutralise IPython-only syntax (shell `!` lines, `%` magics) so it never runs, except the
+Python statement a timing magic wraps (`%time x = f()` binds x in Jupyter too)."""
 from __future__ import annotations
 
+import ast
 import re
 
 _MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<cmd>[!%].*)$")
 _CELL_MAGIC = re.compile(r"^\s*%%(?P<name>\w+)")
 # Cell magics whose body is still Python; any other cell magic makes the body something else.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+# A line magic wrapping one statement, raw (`%time x = f()`) or as Colab's and jupytext's exports
+# comment it out (`# %time x = f()`); timeit's options are dropped (the statement runs once).
+_TIMED = re.compile(r"^(?P<indent>[ \t]*)(?P<hash># )?%(?:time|timeit)(?:[ \t]+-[a-z]+(?:[ \t]*\d+)?)*[ \t]+(?P<stmt>\S.*)$")
+_TIMED_NBCONVERT = re.compile(
+    r"^(?P<indent>[ \t]*)get_ipython\(\)\.run_line_magic\([ \t]*['\"]time(?:it)?['\"][ \t]*,[ \t]*(?P<arg>(?:'[^'\n]*'|\"[^\"\n]*\"))[ \t]*\)[ \t]*$")
+COLAB_MAGIC_MARKER = "# Commented out IPython magic to ensure Python compatibility."
 
 
-def neutralise(source: str) -> tuple[str, list[str]]:
-    """Replace magic/shell lines with `pass` (keeping indentation and line numbers)."""
+def unwrap_timed(line: str, commented: bool) -> str | None:
+    """The statement a timing line magic wraps, indented as the line (None if `line` is not one).
+    `commented`: also `# %time ...` (a cell whose magics an export commented out)."""
+    m = _TIMED.match(line)
+    if m is not None and (commented or not m.group("hash")):
+        stmt = m.group("stmt")
+    elif (m := _TIMED_NBCONVERT.match(line)) is not None:
+        stmt = ast.literal_eval(m.group("arg"))
+        timed = _TIMED.match("%time " + stmt)  # timeit's options inside the string
+        stmt = timed.group("stmt") if timed else stmt
+    else:
+        return None
+    try:
+        ast.parse(stmt)
+    except (SyntaxError, ValueError):
+        return None
+    return m.group("indent") + stmt
+
+
+def neutralise(source: str, commented_magics: bool = False) -> tuple[str, list[str]]:
+    """Replace magic/shell lines with `pass` (keeping indentation and line numbers); run the
+    statement a timing magic wraps. `commented_magics`: the export wrote magics as comments."""
     lines = source.split("\n")
     notes = []
+    commented_magics = commented_magics or COLAB_MAGIC_MARKER in source
+    timed = [i for i, line in enumerate(lines) if "time" in line and ("%" in line or "run_line_magic" in line)]
+    if timed:
+        in_string = _string_lines(source)
+        for i in timed:
+            if i not in in_string and (stmt := unwrap_timed(lines[i], commented_magics)) is not None:
+                lines[i] = stmt
+        source = "\n".join(lines)
     first = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
     if first is not None:
         m = _CELL_MAGIC.match(lines[first])

@@ -8,8 +8,9 @@ import nbformat
 from autograder.submission.cells import Cell, SubmissionError
 
 
-def split_notebook(text: str, filename: str) -> tuple[list[Cell], list[str]]:
-    """Return the code cells of a notebook (any nbformat 4 minor, or 3) and notes."""
+def split_notebook(text: str, filename: str) -> tuple[list[Cell], list[Cell], list[str]]:
+    """Return the code cells of a notebook (any nbformat 4 minor, or 3), its Raw and Markdown
+    cells (to tell a student whose answer is in one), and notes."""
     try:
         raw = json.loads(text)
     except ValueError as e:
@@ -27,17 +28,21 @@ def split_notebook(text: str, filename: str) -> tuple[list[Cell], list[str]]:
         nbformat.validate(nb)
     except nbformat.ValidationError as e:
         notes.append(f"the notebook does not follow the notebook format exactly ({e.message[:120]}); read it anyway")
-    cells = []
+    cells, inert = [], []
     count = 0
-    for cell in nb.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+    for position, cell in enumerate(nb.get("cells", []), 1):
+        if not isinstance(cell, dict):
             continue
-        count += 1
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str):
             continue
         source = source.replace("\r\n", "\n").replace("\r", "\n")
-        cells.append(Cell(source, f"{filename}, code cell {count}", 1, f"code cell {count}"))
-    return cells, notes
+        kind = cell.get("cell_type")
+        if kind == "code":
+            count += 1
+            cells.append(Cell(source, f"{filename}, code cell {count}", 1, f"code cell {count}"))
+        elif kind in ("raw", "markdown"):
+            inert.append(Cell(source, filename, 1, f"cell {position} (a {kind.capitalize()} cell)"))
+    return cells, inert, notes

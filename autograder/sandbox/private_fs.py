@@ -1,0 +1,65 @@
+"""A private, bounded file system and IPC namespace for one run (in the forked child, before
+privileges are dropped).
+
+The run's scratch folder (its working directory and HOME) becomes a tmpfs of `disk_mb`
+megabytes, and its `.tmp` and `.shm` folders are mounted over /tmp and /dev/shm, so that
+everything a run writes counts against one bound and disappears with it; System V shared
+memory, semaphores and message queues are private to the run too. This needs the right to
+create mount namespaces (root, or bubblewrap started as root): inside an unprivileged
+container it is not there, and the run writes to its scratch folder on disk and the shared
+/tmp, which honest code cannot tell apart.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+
+from autograder.sandbox.bwrap import python_paths
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
+_MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
+INODES_PER_MB = 256  # files a run may create per megabyte of its disk limit
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = (lambda s: None if s is None else s.encode())
+    if _libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), target)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep)
+
+
+# Folders Python imports from: a grader installed under /tmp (a fresh clone in CI) must stay
+# importable under the run's own /tmp. Computed once, in the server, before any fork.
+_PYTHON = python_paths()
+
+
+def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> bool:
+    """Give this process a private mount and IPC namespace with `scratch`, /tmp and /dev/shm on
+    one tmpfs of `disk_mb` MB; False (nothing changed that matters) where that is not allowed."""
+    if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC) != 0:
+        return False
+    try:
+        _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the host
+        owner = f",uid={uid},gid={gid}" if uid is not None else ""
+        _mount("tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV,
+               f"size={disk_mb}m,nr_inodes={disk_mb * INODES_PER_MB},mode=0700{owner}")
+        for folder, target in ((".tmp", "/tmp"), (".shm", "/dev/shm")):
+            if os.path.isdir(target) and not _inside(scratch, target):
+                path = os.path.join(scratch, folder)
+                os.mkdir(path)
+                os.chmod(path, 0o1777)
+                for kept in (p for p in _PYTHON if _inside(p, target)):  # shown again at their place
+                    inner = os.path.join(path, os.path.relpath(kept, os.path.realpath(target)))
+                    os.makedirs(inner, mode=0o755, exist_ok=True)
+                    _mount(kept, inner, None, _MS_BIND | _MS_REC)
+                _mount(path, target, None, _MS_BIND | _MS_REC)
+    except OSError:
+        return False
+    return True
