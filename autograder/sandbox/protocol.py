@@ -57,11 +57,14 @@ def _parse_int(digits: str) -> int:
     return int(digits)
 
 
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
 def decode_event(line: bytes) -> dict | None:
     """One event line as a JSON object, or None: not JSON, nested too deeply, integers too long
     (their conversion is quadratic), or not an object."""
     try:
-        event = json.loads(line, parse_int=_parse_int)
+        event = _DECODER.decode(line.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
     return event if isinstance(event, dict) else None
