@@ -216,3 +216,34 @@ def test_bwrap_keeps_a_python_installed_under_tmp_visible(monkeypatch):
     tmpfs = args.index("--tmpfs")
     binds = [i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == "/tmp/clone/.venv"]
     assert binds and tmpfs < binds[0] < args.index("/tmp/autograder-x")
+
+
+def _private_namespaces() -> bool:
+    """True where each run can get its own mount and IPC namespace (root here)."""
+    return os.geteuid() == 0
+
+
+SHMGET = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+          "def shm(key, size, flags):\n    return [libc.shmget(key, size, flags), ctypes.get_errno()]\n")
+
+
+@pytest.mark.skipif(not _private_namespaces(), reason="needs root for per-run IPC namespaces")
+def test_system_v_shared_memory_is_private_to_a_run_and_bounded(server):
+    made = _run_plan(server, [SHMGET + "v = shm(4242, 1 << 20, 0o1600)\nhuge = shm(4243, 8 << 30, 0o1600)"],
+                     {0: "v"})
+    assert made.captures["v"]["data"][0] >= 0  # the segment exists, and is left behind on purpose
+    later = _run_plan(server, [SHMGET + "v = shm(4242, 0, 0)"], {0: "v"})
+    assert later.captures["v"]["data"] == [-1.0, 2.0]  # ENOENT: the next run cannot see it
+    big = _run_plan(server, [SHMGET + "v = shm(4243, 8 << 30, 0o1600)"], {0: "v"})
+    assert big.captures["v"]["data"][0] == -1  # more than the run's disk_mb: refused
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a uid per slot needs root")
+def test_a_deep_chain_of_detached_processes_ends_with_its_run(server):
+    uid = server.connections[0].run_as.uid
+    out = _run_plan(server, ["import os, time\ndef chain(n):\n    if n and os.fork() == 0:\n        os.setsid()\n"
+                             "        chain(n - 1)\n        time.sleep(300)\n        os._exit(0)\n"
+                             "chain(60)\ntime.sleep(0.5)\nv = 1"], {0: "v"})
+    assert out.captures["v"]["data"] == [1.0]
+    time.sleep(0.3)
+    assert [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid] == []

@@ -18,6 +18,7 @@ from typing import Any
 from autograder.sandbox.encode import Encoder
 from autograder.sandbox.errors import describe
 from autograder.sandbox.notebook_builtins import builtins_for_cells
+from autograder.sandbox.private_fs import kill_same_user
 from autograder.sandbox.protocol import FINAL_CELL, Ev, Progress
 
 
@@ -127,8 +128,9 @@ def _main_module() -> dict[str, Any]:
     return module.__dict__
 
 
-def main(event_fd: int, progress_fd: int) -> None:
-    """Run the plan read from descriptor 0; never returns."""
+def main(event_fd: int, progress_fd: int, own_user: bool = False) -> None:
+    """Run the plan read from descriptor 0; never returns. `own_user`: the run has a uid of its
+    own, so every other process of that uid is a leftover of it, killed at the end."""
     events = _Events(event_fd)
     progress = Progress(progress_fd)
     plan = _read_plan(0)
@@ -162,4 +164,6 @@ def main(event_fd: int, progress_fd: int) -> None:
         except Exception:  # noqa: BLE001 - the student may have replaced the streams
             pass
     events.send(ev=Ev.DONE)
+    if own_user:
+        kill_same_user()
     os._exit(0)

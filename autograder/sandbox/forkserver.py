@@ -85,12 +85,13 @@ def _become_child(request: dict, fds: list[int]) -> None:
         os.setgroups([])
         os.setgid(request["gid"])
         os.setuid(request["uid"])
+        private_fs.kill_same_user()  # the slot's uid is this run's alone from now on
     sys.stdin = open(PLAN_FD, "rb", closefd=False)  # noqa: SIM115 - lives as long as the child
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = sys.stdout
     from autograder.sandbox.child import main
 
-    main(EVENT_FD, PROGRESS_FD)
+    main(EVENT_FD, PROGRESS_FD, own_user=request.get("uid") is not None)
 
 
 def _forget_environment() -> None:
@@ -101,8 +102,9 @@ def _forget_environment() -> None:
         tempfile.tempdir = None
 
 
-def serve(socks: list[socket.socket]) -> None:
-    """Serve fork requests until every socket is closed."""
+def serve(socks: list[socket.socket]) -> set[tuple[int, int]]:
+    """Serve fork requests until every socket is closed; return the (uid, gid) runs had."""
+    users: set[tuple[int, int]] = set()
     owners: dict[int, tuple[socket.socket, object]] = {}
     sel = selectors.DefaultSelector()
     for s in socks:
@@ -154,8 +156,11 @@ def serve(socks: list[socket.socket]) -> None:
             for fd in fds:
                 os.close(fd)
             owners[pid] = (sock, request.get("id"))
+            if request.get("uid") is not None:
+                users.add((request["uid"], request["gid"]))
             _send(sock, {"id": request.get("id"), "pid": pid})
         _reap(owners)
+    return users
 
 
 def _kill_run(owners: dict[int, tuple[socket.socket, object]], sock: socket.socket, job: object) -> None:
@@ -230,7 +235,22 @@ def main() -> None:
     socks = [socket.socket(fileno=fd) for fd in fds]
     for s in socks:
         _send(s, {"ready": True})
-    serve(socks)
+    for uid, gid in serve(socks):
+        _kill_user(uid, gid)
+
+
+def _kill_user(uid: int, gid: int) -> None:
+    """Kill what the last runs as `uid` left behind (on the way out: one fork per user is cheap)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            private_fs.kill_same_user()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """A private, bounded file system and IPC namespace for one run (in the forked child, before
-privileges are dropped).
+privileges are dropped), and the end of every process a run leaves behind.
 
 The run's scratch folder (its working directory and HOME) becomes a tmpfs of `disk_mb`
 megabytes, and its `.tmp` and `.shm` folders are mounted over /tmp and /dev/shm, so that
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 
 from autograder.sandbox.bwrap import python_paths
 
@@ -40,12 +41,22 @@ def _inside(path: str, folder: str) -> bool:
 _PYTHON = python_paths()
 
 
+def _limit_ipc(disk_mb: int) -> None:
+    """System V shared memory, message queues and semaphores of the run's own IPC namespace:
+    shared memory counts against `disk_mb` (it outlives every process that detached from it)."""
+    for name, value in (("shmall", disk_mb * 256), ("shmmax", disk_mb * 1024 * 1024), ("shmmni", 64),
+                        ("msgmni", 16), ("sem", "250 8000 32 32")):
+        with open(f"/proc/sys/kernel/{name}", "w") as f:
+            f.write(str(value))
+
+
 def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> bool:
     """Give this process a private mount and IPC namespace with `scratch`, /tmp and /dev/shm on
     one tmpfs of `disk_mb` MB; False (nothing changed that matters) where that is not allowed."""
     if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC) != 0:
         return False
     try:
+        _limit_ipc(disk_mb)
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the host
         owner = f",uid={uid},gid={gid}" if uid is not None else ""
         _mount("tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV,
@@ -63,3 +74,15 @@ def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> boo
     except OSError:
         return False
     return True
+
+
+def kill_same_user() -> None:
+    """Kill every other process of this (unprivileged, per-slot) user: whatever an earlier run of
+    the slot left behind, however it detached (new sessions, deep chains of orphans)."""
+    for _ in range(100):  # a fork bomb may be forking while it dies
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            return
