@@ -247,3 +247,37 @@ def test_a_deep_chain_of_detached_processes_ends_with_its_run(server):
     assert out.captures["v"]["data"] == [1.0]
     time.sleep(0.3)
     assert [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid] == []
+
+
+def test_printing_forever_still_times_out(run):
+    out = run("v0 = 1\nwhile True:\n    print('x' * 1000)", "v1 = 2")
+    assert out.cells[0].status == CellStatus.TIMEOUT and value(out, 0) == [1.0] and value(out, 1) == [2.0]
+
+
+def _hold_the_gil(seconds: float) -> None:
+    """One C call that keeps the interpreter lock for about `seconds` (a backtracking regex)."""
+    import re
+
+    pattern = re.compile(r"(x+x+)+y")
+    n, took = 16, 0.0
+    while took < seconds / 4:
+        n += 1
+        start = time.perf_counter()
+        pattern.match("x" * n)
+        took = time.perf_counter() - start
+    pattern.match("x" * (n + 2))  # each x doubles the time
+
+
+def test_a_child_is_not_blamed_for_the_graders_own_stall(server):
+    """A cell that takes 1.5 s of its 2 s limit, while this process cannot run its watcher for ~3 s."""
+    import threading
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("out", _run_plan(
+        server, ["import time\ntime.sleep(1.5)\nv = 1"], {0: "v"})))
+    worker.start()
+    time.sleep(0.3)
+    _hold_the_gil(3.0)
+    worker.join()
+    out = result["out"]
+    assert out.cells[0].status == CellStatus.OK and out.captures["v"]["data"] == [1.0], out.cells

@@ -18,7 +18,7 @@ from typing import Any
 from autograder.sandbox.encode import Encoder
 from autograder.sandbox.errors import describe
 from autograder.sandbox.notebook_builtins import builtins_for_cells
-from autograder.sandbox.private_fs import kill_same_user
+from autograder.sandbox.private_fs import end_leftovers
 from autograder.sandbox.protocol import FINAL_CELL, Ev, Progress
 
 
@@ -128,9 +128,10 @@ def _main_module() -> dict[str, Any]:
     return module.__dict__
 
 
-def main(event_fd: int, progress_fd: int, own_user: bool = False) -> None:
+def main(event_fd: int, progress_fd: int, own_user: bool = False, shared_tmp: bool = True) -> None:
     """Run the plan read from descriptor 0; never returns. `own_user`: the run has a uid of its
-    own, so every other process of that uid is a leftover of it, killed at the end."""
+    own, so every other process of that uid (and, with a `shared_tmp`, every file of it in /tmp)
+    is a leftover of it, removed at the end."""
     events = _Events(event_fd)
     progress = Progress(progress_fd)
     plan = _read_plan(0)
@@ -165,5 +166,5 @@ def main(event_fd: int, progress_fd: int, own_user: bool = False) -> None:
             pass
     events.send(ev=Ev.DONE)
     if own_user:
-        kill_same_user()
+        end_leftovers(shared_tmp)
     os._exit(0)

@@ -71,7 +71,7 @@ def _become_child(request: dict, fds: list[int]) -> None:
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     limits = request["limits"]
-    private_fs.isolate(request["scratch"], request.get("uid"), request.get("gid"), limits["disk_mb"])
+    private = private_fs.isolate(request["scratch"], request.get("uid"), request.get("gid"), limits["disk_mb"])
     os.chdir(request["scratch"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -85,13 +85,13 @@ def _become_child(request: dict, fds: list[int]) -> None:
         os.setgroups([])
         os.setgid(request["gid"])
         os.setuid(request["uid"])
-        private_fs.kill_same_user()  # the slot's uid is this run's alone from now on
+        private_fs.end_leftovers(shared_tmp=not private)  # the slot's uid is this run's alone from now on
     sys.stdin = open(PLAN_FD, "rb", closefd=False)  # noqa: SIM115 - lives as long as the child
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = sys.stdout
     from autograder.sandbox.child import main
 
-    main(EVENT_FD, PROGRESS_FD, own_user=request.get("uid") is not None)
+    main(EVENT_FD, PROGRESS_FD, own_user=request.get("uid") is not None, shared_tmp=not private)
 
 
 def _forget_environment() -> None:
@@ -247,7 +247,7 @@ def _kill_user(uid: int, gid: int) -> None:
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-            private_fs.kill_same_user()
+            private_fs.end_leftovers(shared_tmp=True)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)

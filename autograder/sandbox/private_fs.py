@@ -11,8 +11,10 @@ container it is not there, and the run writes to its scratch folder on disk and 
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+import shutil
 import signal
 
 from autograder.sandbox.bwrap import python_paths
@@ -76,13 +78,25 @@ def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> boo
     return True
 
 
-def kill_same_user() -> None:
-    """Kill every other process of this (unprivileged, per-slot) user: whatever an earlier run of
-    the slot left behind, however it detached (new sessions, deep chains of orphans)."""
+def end_leftovers(shared_tmp: bool) -> None:
+    """Kill every other process of this (unprivileged, per-slot) user, and where /tmp and /dev/shm
+    are shared (no private mounts here) remove what this user left there: whatever an earlier run
+    of the slot left behind, however it detached (new sessions, deep chains of orphans)."""
     for _ in range(100):  # a fork bomb may be forking while it dies
         try:
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        except PermissionError:
-            return
+        except (ProcessLookupError, PermissionError):
+            break
+    if shared_tmp:
+        me = os.getuid()
+        for folder in ("/tmp", "/dev/shm"):
+            try:
+                entries = [e for e in os.scandir(folder) if e.stat(follow_symlinks=False).st_uid == me]
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 
 _PR_SET_CHILD_SUBREAPER = 36
-_SWEEPS = 50
+_SWEEPS = 256  # levels of orphans (each sweep kills one); a uid per slot ends deeper chains (private_fs)
 
 
 def become_subreaper() -> None:

@@ -75,7 +75,10 @@ def batch_in_docker(image: str, source: Path, outdir: Path, assignment: str | No
     args += ["--assignment", assignment] if assignment else []
     args += ["--jobs", str(jobs)] if jobs else []
     args += ["--force"] if force else []
+    # SYS_ADMIN for the grader (root in the container) to give each run its own /tmp, /dev/shm and
+    # IPC namespace (`private_fs`); student code runs as another uid, without capabilities.
     command = ["docker", "run", "--rm", "--init", *(["-it"] if tty else []), "--network", "none",
+               "--cap-add", "SYS_ADMIN",
                "-v", f"{source}:{source}:ro", "-v", f"{outdir}:{outdir}",
                "-e", "TINI_KILL_PROCESS_GROUP=1", "-e", f"AUTOGRADER_OWNER={_owner(info)}",
                "-e", f"AUTOGRADER_OUT={outdir}", image, "sh", "-c", SCRIPT, "batch", *args]
