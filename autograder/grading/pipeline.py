@@ -133,16 +133,19 @@ def grade_submission(prepared: Prepared, assignment: Assignment, conn: Connectio
                    MAX_NOTES, "notes")
     if outcome.tampering:
         notes.append(f"Your code wrote to the grader's private channel; ignored ({outcome.tampering}).")
-    trouble = {status for report in outcome.cells.values() for status in _statuses(report)}
-    if outcome.failure:
-        trouble.add(outcome.failure.status)
+    spots = [(status, f"{_at(cells[i], error['line'])}: {error['type']}")
+             for i, report in sorted(outcome.cells.items()) for status, error in _failures(report)]
+    trouble = {status for status, _ in spots} | ({outcome.failure.status} if outcome.failure else set())
     return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,
                        outcome.output, outcome.failure.message if outcome.failure else None, trouble,
-                       isolation=conn.isolation, public_only=public_only)
+                       [spot for _, spot in spots], isolation=conn.isolation, public_only=public_only)
 
 
-def _statuses(report: CellReport) -> list[CellStatus]:
-    return [p.status for p in report.problems] + ([] if report.status == CellStatus.OK else [report.status])
+def _failures(report: CellReport) -> list[tuple[CellStatus, dict]]:
+    """Each failed statement of a cell: its status and error."""
+    ended = [] if report.status in (CellStatus.OK, CellStatus.NOT_RUN) or report.error is None \
+        else [(report.status, report.error)]
+    return [(p.status, p.error) for p in report.problems] + ended
 
 
 def _readers(assignment: Assignment, where: dict[str, Located]) -> dict[int, list[str]]:

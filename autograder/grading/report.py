@@ -34,6 +34,7 @@ class GradeReport:
     failure: str | None = None
     # every way a statement failed in the run (any cell, question or not); empty: all ran cleanly
     trouble: set[CellStatus] = field(default_factory=set)
+    trouble_spots: list[str] = field(default_factory=list)  # where, briefly ("line 19: NameError")
     execution_time: float = 0.0
     isolation: str = "process"
     grader_failed: bool = False  # the grader itself failed on this file: `failure` says how
@@ -64,7 +65,8 @@ class GradeReport:
         if CellStatus.TIMEOUT in self.trouble:
             return "timed out", note
         if self.trouble or self.failure:
-            return "partial", note or "some cells did not run cleanly (see the notes)"
+            spots = "; ".join(self.trouble_spots[:3]) + ("; …" if len(self.trouble_spots) > 3 else "")
+            return "partial", note or spots or "some cells did not run cleanly (see the notes)"
         return "graded", note
 
 

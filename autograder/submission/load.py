@@ -42,7 +42,7 @@ def load_bytes(data: bytes, name: str) -> Submission:
     cleaned = []
     for cell in cells:
         source, more = neutralise(cell.source, commented_magics=fmt == "percent script")
-        notes += [f"{cell.label}: {n}" for n in more]
+        notes += [f"{cell.where(cell.first_line + i)}: {text}" for i, text in more]
         cleaned.append(replace(cell, source=source))
     if not any(c.source.strip() for c in cleaned):
         raise SubmissionError(f"{name} contains no code")

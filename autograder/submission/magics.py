@@ -36,9 +36,10 @@ def unwrap_timed(line: str, commented: bool) -> str | None:
     return m.group("indent") + stmt
 
 
-def neutralise(source: str, commented_magics: bool = False) -> tuple[str, list[str]]:
+def neutralise(source: str, commented_magics: bool = False) -> tuple[str, list[tuple[int, str]]]:
     """Replace magic/shell lines with `pass` (keeping indentation and line numbers); run the
-    statement a timing magic wraps. `commented_magics`: the export wrote magics as comments."""
+    statement a timing magic wraps. `commented_magics`: the export wrote magics as comments.
+    Notes are (0-based line in the cell, text)."""
     lines = source.split("\n")
     notes = []
     commented_magics = commented_magics or COLAB_MAGIC_MARKER in source
@@ -53,7 +54,7 @@ def neutralise(source: str, commented_magics: bool = False) -> tuple[str, list[s
     if first is not None:
         m = _CELL_MAGIC.match(lines[first])
         if m and m.group("name") not in _PYTHON_CELL_MAGICS:
-            notes.append(f"skipped a %%{m.group('name')} cell (not Python)")
+            notes.append((first, f"skipped a %%{m.group('name')} cell (not Python)"))
             return "\n" * (len(lines) - 1), notes
     if not any(_MAGIC.match(line) for line in lines):
         return source, notes
@@ -62,7 +63,7 @@ def neutralise(source: str, commented_magics: bool = False) -> tuple[str, list[s
         m = _MAGIC.match(line)
         if m and i not in in_string and not _continues(lines, i):
             lines[i] = f"{m.group('indent')}pass"
-            notes.append(f"skipped {m.group('cmd')[:80]!r} (shell and magic lines are not run)")
+            notes.append((i, f"skipped {m.group('cmd')[:80]!r} (shell and magic lines are not run)"))
     return "\n".join(lines), notes
 
 
