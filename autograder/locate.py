@@ -46,9 +46,25 @@ def normalise(text: str) -> str:
 
 
 def _comment_lines(source: str) -> list[int]:
-    """0-based lines holding only a comment, as Python's tokenizer sees them: a line inside a
-    string literal that starts with `#` is not a comment. A cell that stops tokenizing (it
-    does not parse: it will not run either) has its comments up to that point."""
+    """0-based lines holding only a comment, as Python sees them: a line inside a string literal
+    that starts with `#` is not a comment. From the syntax tree when the cell parses (fast);
+    otherwise from the tokenizer, up to where it stops (such a cell does not run either)."""
+    lines = source.split("\n")
+    hashed = [i for i, line in enumerate(lines) if line.lstrip().startswith("#")]
+    if not hashed:
+        return []
+    try:
+        tree = parse(source)
+    except PARSE_ERRORS:
+        return _tokenized_comment_lines(source)
+    inside: set[int] = set()  # 0-based lines that continue a multi-line string
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno and node.end_lineno > node.lineno:
+            inside.update(range(node.lineno, node.end_lineno))
+    return [i for i in hashed if i not in inside]
+
+
+def _tokenized_comment_lines(source: str) -> list[int]:
     lines: list[int] = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -59,6 +75,7 @@ def _comment_lines(source: str) -> list[int]:
     return lines
 
 
+@functools.lru_cache(maxsize=256)
 def _comment_blocks(source: str) -> list[tuple[int, str]]:
     """(0-based first line, normalised text) of each run of consecutive comment lines."""
     text = source.split("\n")
