@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import traceback
 
-from autograder.sandbox.compiled import _compile_cell, compile_cell
+from autograder.sandbox.compiled import MAX_CHUNKS, _compile_cell, compile_cell
 
 
 def test_identical_cells_are_compiled_once_wherever_they_are() -> None:
@@ -69,4 +69,15 @@ def test_recovering_many_broken_chunks_is_linear() -> None:
     start = time.process_time()
     cell = compile_cell(source, "broken_A2S1.py", 100_000, True)
     assert time.process_time() - start < 20  # quadratic was minutes; linear is about a second
-    assert len(cell.notes) == 20_000 and cell.notes[-1][0] == 100_000 + 19_999
+    assert len(cell.notes) == MAX_CHUNKS + 1 and "skipped from here" in cell.notes[0][1]
+    assert cell.notes[0][0] == 100_000 + MAX_CHUNKS and cell.notes[-1][0] == 100_000 + MAX_CHUNKS - 1
+
+
+def test_a_huge_cell_is_compiled_in_runs_of_statements() -> None:
+    source = "".join(f"x{i} = {i}\n" for i in range(50_000)) + "return 1\n"
+    strict = compile_cell(source, "huge_A2S1.py", 1, False)
+    assert strict.error["line"] == 50_001 and len(strict.groups) <= 1001
+    ns: dict = {}
+    for group in strict.groups:
+        exec(group.code, ns)
+    assert ns["x49999"] == 49_999

@@ -24,6 +24,8 @@ _IMPORTS = (ast.Import, ast.ImportFrom)
 _CONTINUATION = ("else", "elif", "except", "finally", "case", ")", "]", "}")
 CACHE_SIZE = 4096
 MAX_NESTING = 100  # functions within functions: far beyond honest code, well within marshal's limit
+MAX_UNITS = 1000  # compiled units per cell: beyond, statements are compiled (and recovered) in runs
+MAX_CHUNKS = 2000  # chunks a cell that does not parse is recovered in; the rest is skipped
 _CELL = "<cell>"
 
 
@@ -60,7 +62,11 @@ def _compile_cell(source: str, recover: bool) -> CompiledCell:
         if not recover:
             return CompiledCell((), tree, ())
         body: list[ast.stmt] = []
-        for offset, text in _chunks(source):
+        chunks = _chunks(source)
+        if len(chunks) > MAX_CHUNKS:
+            notes.append((chunks[MAX_CHUNKS][0] + 1, f"more than {MAX_CHUNKS} pieces of code that does not parse; "
+                                                      "skipped from here to the end of the cell"))
+        for offset, text in chunks[:MAX_CHUNKS]:
             part = _parse(text)
             if isinstance(part, dict):
                 part = _shift_error(part, offset)
@@ -111,17 +117,25 @@ def _compile(body: list[ast.stmt], notes: list[tuple[int | None, str]] | None) -
     question reads from); otherwise it ends the cell with its error and, as in IPython, the
     statements before it still run."""
     done: list[Group] = []
-    for node in body:
-        try:
-            code = compile_statements([node], _CELL)
-            if _nesting(code) > MAX_NESTING:
-                raise SyntaxError(f"functions nested more than {MAX_NESTING} deep", (_CELL, node.lineno, 0, ""))
-            done.append(Group(isinstance(node, _IMPORTS), node.lineno, code))
-        except PARSE_ERRORS as exc:
-            error = describe(exc, _CELL)
-            if notes is None:
-                return tuple(done), error
-            notes.append((error["line"], f"{error['message']}; skipped that statement"))
+    size = max(1, -(-len(body) // MAX_UNITS))  # statements per unit: 1 unless the cell is huge
+    for start in range(0, len(body), size):
+        run = body[start:start + size]
+        for nodes in ([run] if size > 1 else []) + [[node] for node in run]:
+            try:
+                code = compile_statements(nodes, _CELL)
+                if _nesting(code) > MAX_NESTING:
+                    raise SyntaxError(f"functions nested more than {MAX_NESTING} deep",
+                                      (_CELL, nodes[0].lineno, 0, ""))
+                done.append(Group(isinstance(nodes[0], _IMPORTS) and len(nodes) == 1, nodes[0].lineno, code))
+                if len(nodes) > 1:
+                    break  # the whole run compiled: no need for its statements one by one
+            except PARSE_ERRORS as exc:
+                if len(nodes) > 1:
+                    continue  # find the statement the compiler rejects, one by one
+                error = describe(exc, _CELL)
+                if notes is None:
+                    return tuple(done), error
+                notes.append((error["line"], f"{error['message']}; skipped that statement"))
     return tuple(done), None
 
 

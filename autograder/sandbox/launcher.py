@@ -7,6 +7,7 @@ process (forked, then limited and stripped before student code runs). Each
 from __future__ import annotations
 
 import array
+import fcntl
 import json
 import os
 import pwd
@@ -105,6 +106,33 @@ def default_run_as(check_readable: bool = True) -> RunAs | None:
     if entry.pw_uid == 0:
         raise SandboxError(f"refusing to run student code as root ({name!r})")
     return RunAs(entry.pw_uid, entry.pw_gid)
+
+
+class _UidRange:
+    """A block of SLOTS uids no other grader on this machine uses while this one runs: a run kills
+    every process of its slot's uid (`private_fs.end_leftovers`), which must never reach another
+    grader's student. Held with a lock file per block."""
+
+    SLOTS, BLOCKS = 256, 64
+
+    def __init__(self, fd: int, offset: int) -> None:
+        self.fd, self.offset = fd, offset
+
+    @classmethod
+    def claim(cls) -> _UidRange:
+        folder = "/run/lock" if os.path.isdir("/run/lock") else tempfile.gettempdir()
+        for block in range(cls.BLOCKS):
+            fd = os.open(os.path.join(folder, f"autograder-uids-{block}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return cls(fd, block * cls.SLOTS)
+        raise SandboxError(f"more than {cls.BLOCKS} graders are running on this machine")
+
+    def release(self) -> None:
+        os.close(self.fd)
 
 
 def _scratch_base() -> str | None:
@@ -219,7 +247,9 @@ class ForkServer:
         as_root = os.geteuid() == 0
         namespaced = ceiling == "namespace" and bwrap.available(as_root)
         # Inside bwrap the Python installation is always readable by the unprivileged user.
-        self.run_as = default_run_as(check_readable=not namespaced) if ceiling != "process" else None
+        base = default_run_as(check_readable=not namespaced) if ceiling != "process" else None
+        self._uids = _UidRange.claim() if base else None  # closed with the server
+        self.run_as = RunAs(base.uid + self._uids.offset, base.gid) if base and self._uids else None
         self.isolation = ", ".join(["namespaces (bubblewrap)" if namespaced else "separate process",
                                     "separate user" if self.run_as else "same user"])
         self.level = "namespace" if namespaced else "user" if self.run_as else "process"
@@ -266,6 +296,13 @@ class ForkServer:
         ForkServer.live.discard(self.process.pid)
         procs.kill_orphans(keep=ForkServer.live)
         shutil.rmtree(self.scratch_root, ignore_errors=True)
+        self.release_uids()
+
+    def release_uids(self) -> None:
+        """Give the server's block of uids back (it has stopped)."""
+        if self._uids is not None:
+            self._uids.release()
+            self._uids = None
 
     def __enter__(self) -> ForkServer:
         return self

@@ -47,7 +47,7 @@ class Plan:
     # cell -> statements that hung or crashed a previous attempt: code no question reads from
     # skips them; a question's cell stops before the first (its answer is read as it was then).
     stopped: dict[int, list[int]] = field(default_factory=dict)
-    max_elements: int = 1_000_000
+    max_elements: int = 100_000
     _compiled: list[dict] | None = field(default=None, init=False, repr=False, compare=False)
 
     def compile(self) -> list[dict]:

@@ -83,6 +83,7 @@ class ServerPool:
                 return
             self.server.process.kill()
             self.server.process.wait()
+            self.server.release_uids()
             self._dead.append(self.server.scratch_root)  # other threads may still be using it
             while not self.free.empty():
                 self.free.get().sock.close()

@@ -22,7 +22,9 @@ from autograder.sandbox.plan import Plan
 from autograder.sandbox.protocol import (FINAL_CELL, MAX_NOTE, CellStatus, Ev, Progress, decode_error,
                                          decode_event, status_of)
 
-MAX_EVENT_BYTES = 64 * 1024 * 1024
+MAX_EVENT_BYTES = 32 * 1024 * 1024  # per attempt
+MAX_EVENT_LINE = 4 * 1024 * 1024  # one event (an answer of MAX_ELEMENTS numbers fits)
+MAX_KEPT = 200  # notes and failed statements kept per cell (the report shows fewer)
 MAX_ATTEMPTS = 8
 DRAIN_AFTER_DONE = 0.2  # seconds to collect trailing output once the child said it is done
 FINAL = 1 << 30  # the phase after the last cell, where end-of-file answers are read
@@ -271,11 +273,16 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
             cut = chunk.rfind(b"\n")
             if cut < 0:  # only the newest chunk is searched: a line that never ends costs linear time
                 buf += chunk
+                if len(buf) > MAX_EVENT_LINE:
+                    state.stuck = Stop(CellStatus.CRASHED, "sent more data than the grader accepts")
+                    return state
                 continue
             lines = (bytes(buf) + chunk[:cut]).split(b"\n")
             buf = bytearray(chunk[cut + 1:])
             for line in lines:
-                if _handle(state, line):
+                if len(line) > MAX_EVENT_LINE:
+                    state.reject(line[:120])
+                elif _handle(state, line):
                     progress = time.monotonic()
         end = limit()
         if time.monotonic() >= end:
@@ -293,6 +300,8 @@ def _handle(state: _Attempt, line: bytes) -> bool:
         return state.reject(line[:200])
     kind, cell, key = event.get("ev"), event.get("cell"), event.get("key")
     cell = FINAL if cell == FINAL_CELL else cell
+    if type(key) is not str:
+        key = None
     in_cell = cell == state.current is not None and not state.ended
     if kind == Ev.READY and not state.ready:
         state.ready = True
@@ -306,12 +315,14 @@ def _handle(state: _Attempt, line: bytes) -> bool:
         report.status = status_of(report.error)
     elif kind == Ev.RAISED and in_cell and (error := decode_error(event.get("error"))) is not None:
         module = event.get("module")
-        state.cells.setdefault(cell, CellReport()).problems.append(
-            Problem(status_of(error), error, str(module)[:100] if module is not None else None))
+        problems = state.cells.setdefault(cell, CellReport()).problems
+        if len(problems) < MAX_KEPT:
+            problems.append(Problem(status_of(error), error, str(module)[:100] if module is not None else None))
     elif kind == Ev.NOTE and in_cell:
-        line_no = event.get("line")
-        state.cells.setdefault(cell, CellReport()).notes.append(
-            (line_no if type(line_no) is int else None, str(event.get("text"))[:MAX_NOTE]))
+        line_no, notes = event.get("line"), state.cells.setdefault(cell, CellReport()).notes
+        if len(notes) < MAX_KEPT:
+            text = event.get("text")
+            notes.append((line_no if type(line_no) is int else None, text[:MAX_NOTE] if isinstance(text, str) else ""))
     elif kind in (Ev.CAPTURE, Ev.CALL) and state.ended and key in state.expected.get(state.current, ()) \
             and key not in state.captures and key not in state.calls:
         if kind == Ev.CAPTURE:
