@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import ast
 import functools
-import io
 import re
-import tokenize
 from dataclasses import dataclass
 
 from autograder.pyparse import PARSE_ERRORS, parse
 from autograder.submission.cells import Cell
+from autograder.submission.lexer import COMMENT, STRING, scan
 from autograder.submission.load import split_cell
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟″«»'‘’`"} | {c: "-" for c in "–—−‐"})
@@ -45,44 +44,14 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _comment_lines(source: str) -> list[int]:
-    """0-based lines holding only a comment, as Python sees them: a line inside a string literal
-    that starts with `#` is not a comment. From the syntax tree when the cell parses (fast);
-    otherwise from the tokenizer, up to where it stops (such a cell does not run either)."""
-    lines = source.split("\n")
-    hashed = [i for i, line in enumerate(lines) if line.lstrip().startswith("#")]
-    if not hashed:
-        return []
-    try:
-        tree = parse(source)
-    except PARSE_ERRORS:
-        return _tokenized_comment_lines(source)
-    inside: set[int] = set()  # 0-based lines that continue a multi-line string
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno and node.end_lineno > node.lineno:
-            inside.update(range(node.lineno, node.end_lineno))
-    return [i for i in hashed if i not in inside]
-
-
-def _tokenized_comment_lines(source: str) -> list[int]:
-    lines: list[int] = []
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type == tokenize.COMMENT and not tok.line[:tok.start[1]].strip():
-                lines.append(tok.start[0] - 1)
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return lines
-
-
-@functools.lru_cache(maxsize=256)
 def _comment_blocks(source: str) -> list[tuple[int, str]]:
-    """(0-based first line, normalised text) of each run of consecutive comment lines."""
+    """(0-based first line, normalised text) of each run of consecutive lines holding only a
+    comment, as Python sees them (a line inside a string literal is not a comment)."""
     text = source.split("\n")
     blocks: list[tuple[int, str]] = []
     start = previous = -2
     parts: list[str] = []
-    for i in _comment_lines(source) + [-2]:
+    for i in [*scan(source).lines(COMMENT), -2]:
         if i != previous + 1 and parts:
             blocks.append((start, normalise(" ".join(parts))))
             parts = []
@@ -93,13 +62,16 @@ def _comment_blocks(source: str) -> list[tuple[int, str]]:
     return blocks
 
 
-def _find_prompt(cells: list[Cell], prompt: str, normalised: list[str]) -> tuple[int, int] | None:
+def _find_prompt(cells: list[Cell], prompt: str, normalised: list[str],
+                 blocks: dict[int, list[tuple[int, str]]]) -> tuple[int, int] | None:
     """(cell, line) of the first comment block containing `prompt` (only cells whose text holds
-    it anywhere are tokenized)."""
+    it anywhere are scanned, each once: `blocks` keeps them)."""
     wanted = normalise(prompt)
     for ci, cell in enumerate(cells):
         if wanted in normalised[ci]:
-            for line, text in _comment_blocks(cell.source):
+            if ci not in blocks:
+                blocks[ci] = _comment_blocks(cell.source)
+            for line, text in blocks[ci]:
                 if wanted in text:
                     return ci, line
     return None
@@ -114,14 +86,16 @@ def locate(cells: list[Cell], targets: list[Target]) -> tuple[list[Cell], dict[s
     """
     anchors: dict[str, tuple[int, int, str]] = {}
     normalised = [normalise(c.source) for c in cells]
+    blocks: dict[int, list[tuple[int, str]]] = {}
     for t in targets:
-        hit = _find_prompt(cells, t.prompt, normalised)
+        hit = _find_prompt(cells, t.prompt, normalised, blocks)
         if hit is not None:
             anchors[t.key] = (*hit, "prompt")
+    assigned = _Assignments()
     for name in {t.name for t in targets}:
         group = [t for t in targets if t.name == name]
         if len(group) > 1 and not any(t.key in anchors for t in group):
-            spots = _rebindings(cells, name)
+            spots = _rebindings(cells, name, assigned)
             if len(spots) >= len(group):
                 anchors.update({t.key: (*spot, "assignment") for t, spot in zip(group, spots)})
     cells, starts = _split_at(cells, {k: (c, ln) for k, (c, ln, _) in anchors.items()})
@@ -130,7 +104,7 @@ def locate(cells: list[Cell], targets: list[Target]) -> tuple[list[Cell], dict[s
         if t.key in result:
             continue
         taken = {result[o.key].cell for o in targets if o.name == t.name and o.key in result}
-        ci = _assigning_cell(cells, t.name, taken)
+        ci = _assigning_cell(cells, t.name, taken, assigned)
         result[t.key] = Located(ci, "assignment") if ci is not None else Located(None, "end")
     return cells, result
 
@@ -151,53 +125,79 @@ def _split_at(cells: list[Cell], anchors: dict[str, tuple[int, int]]) -> tuple[l
     return cells, starts
 
 
-def _assignments(cell: Cell, name: str) -> list[tuple[int, bool]]:
-    """(0-based line, is a rebinding) of each top-level statement assigning `name` (`name = ...`,
-    or `name[...] = ...` / `name += ...`, which are not rebindings), as Python parses the cell;
-    a cell that does not parse (it will not run) by its lines instead."""
+class _Assignments:
+    """(0-based line, is a rebinding) of each top-level statement of a cell assigning a name
+    (`name = ...`, or `name[...] = ...` / `name += ...`, which are not rebindings), as Python
+    parses the cell, each cell parsed once; a cell that does not parse (it will not run) by its
+    lines instead."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, dict[str, list[tuple[int, bool]]] | None] = {}
+
+    def __call__(self, cell: Cell, name: str) -> list[tuple[int, bool]]:
+        if cell.source not in self._parsed:
+            self._parsed[cell.source] = _top_level_assignments(cell.source)
+        found = self._parsed[cell.source]
+        if found is not None:
+            return found.get(name, [])
+        lines, line, counted = [], 0, 0
+        in_string = scan(cell.source).flags  # a line inside a string literal is no assignment
+        for m in _assignment_line(name).finditer(cell.source):
+            line += cell.source.count("\n", counted, m.start())
+            counted = m.start()
+            if not in_string[line] & STRING:
+                lines.append((line, m.group("item") is None and m.group("op") == ""))
+        return lines
+
+
+def _top_level_assignments(source: str) -> dict[str, list[tuple[int, bool]]] | None:
+    """Name -> (0-based line, is a rebinding) of the top-level assignments (None: no parse)."""
     try:
-        tree = parse(cell.source)
+        tree = parse(source)
     except PARSE_ERRORS:
-        return [(i, m.group(1) is None and m.group(2) == "") for i, line in enumerate(cell.source.split("\n"))
-                if (m := _assignment_line(name).match(line))]
-    found = []
+        return None
+    found: dict[str, list[tuple[int, bool]]] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == name:
-                    found.append((node.lineno - 1, True))
-                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
-                        and target.value.id == name:
-                    found.append((node.lineno - 1, False))
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append((node.lineno - 1, True))
+                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    found.setdefault(target.value.id, []).append((node.lineno - 1, False))
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) \
-                and node.target.id == name and (isinstance(node, ast.AugAssign) or node.value is not None):
-            found.append((node.lineno - 1, isinstance(node, ast.AnnAssign)))
+                and (isinstance(node, ast.AugAssign) or node.value is not None):
+            found.setdefault(node.target.id, []).append((node.lineno - 1, isinstance(node, ast.AnnAssign)))
     return found
 
 
 @functools.lru_cache(maxsize=64)
 def _assignment_line(name: str) -> re.Pattern[str]:
-    """`name = ...`, `name[...] = ...` or `name += ...` at the start of a line (bounded to the line)."""
-    return re.compile(rf"{re.escape(name)}[ \t]*(\[[^\]\n]*\])?[ \t]*([-+*/@]?)=(?!=)")
+    """`name = ...`, `name[...] = ...` or `name += ...` at the start of a line (bounded to the line,
+    no two quantifiers that can trade characters: linear)."""
+    return re.compile(rf"^{re.escape(name)}[ \t]*(?:(?P<item>\[[^\]\n]*\])[ \t]*)?(?P<op>[-+*/@]?)=(?!=)", re.M)
 
 
-def _rebindings(cells: list[Cell], name: str) -> list[tuple[int, int]]:
+def _rebindings(cells: list[Cell], name: str, assigned: _Assignments) -> list[tuple[int, int]]:
     """(cell, line) of each top-level `name = ...` (a rebinding, not an item assignment)."""
     return [(ci, line) for ci, cell in enumerate(cells) if name in cell.source
-            for line, rebinds in _assignments(cell, name) if rebinds]
+            for line, rebinds in assigned(cell, name) if rebinds]
 
 
-def _assigning_cell(cells: list[Cell], name: str, claimed: set[int | None]) -> int | None:
+def _assigning_cell(cells: list[Cell], name: str, claimed: set[int | None], assigned: _Assignments) -> int | None:
     for ci, cell in enumerate(cells):
-        if ci not in claimed and name in cell.source and _assignments(cell, name):
+        if ci not in claimed and name in cell.source and assigned(cell, name):
             return ci
     return None
 
 
-def find_inert(inert: list[Cell], target: Target) -> Cell | None:
-    """The Raw or Markdown cell holding a question's prompt or an assignment to its answer, if any
-    (a student who typed the answer into a cell that never runs)."""
-    wanted = normalise(target.prompt)
-    assigns = _assignment_line(target.name)
-    return next((c for c in inert if wanted in normalise(c.source)
-                 or any(assigns.match(line.lstrip()) for line in c.source.split("\n"))), None)
+def find_inert(inert: list[Cell], targets: list[Target]) -> dict[str, Cell]:
+    """Each target's first Raw or Markdown cell holding its prompt or an assignment to its answer
+    (a student who typed the answer into a cell that never runs); each cell is read once."""
+    texts = [(c, normalise(c.source), re.sub(r"(?m)^[ \t]+", "", c.source)) for c in inert]
+    found = {}
+    for t in targets:
+        wanted, assigns = normalise(t.prompt), _assignment_line(t.name)
+        cell = next((c for c, words, lines in texts if wanted in words or assigns.search(lines)), None)
+        if cell is not None:
+            found[t.key] = cell
+    return found

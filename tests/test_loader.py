@@ -110,3 +110,13 @@ def test_colab_export_runs_a_timed_answer(write):
                                 "# %time query122 = 5\nprint(query122)\n"))
     code = "\n".join(c.source for c in sub.cells)
     assert "\nquery122 = 5\n" in code and "# %time" not in code
+
+
+def test_an_nbformat_3_notebook_is_read_without_its_outputs():
+    nb = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""}, "worksheets": [{"metadata": {}, "cells": [
+        {"cell_type": "heading", "level": 2, "metadata": {}, "source": "Title"},
+        {"cell_type": "code", "collapsed": False, "input": ["import torch\n", "x = 1"], "language": "python",
+         "metadata": {}, "prompt_number": 1,
+         "outputs": [{"output_type": "stream", "stream": "stdout", "text": ["y\n"] * 100_000}]}]}]}
+    sub = load_bytes(json.dumps(nb).encode(), "A2S1.ipynb")
+    assert [c.source for c in sub.cells] == ["import torch\nx = 1"] and [c.source for c in sub.inert] == ["## Title"]

@@ -44,8 +44,9 @@ def decode_wire(name: str, wire: object, max_elements: int) -> Answer:
     if kind == "too_large":
         return Answer(name, None, problem=f"`{name}` is far too large ({_int(wire.get('elements'))} elements)")
     if kind == "object":
-        detail = str(wire.get("detail", "an object"))[:200]
-        return Answer(name, None, problem=f"`{name}` is {detail}, not numbers")
+        detail = wire.get("detail")  # only a string is shown: str() of a huge or deep value is not bounded
+        return Answer(name, None, problem=f"`{name}` is {detail[:200] if isinstance(detail, str) else 'an object'}, "
+                                          "not numbers")
     if kind != "array":
         return Answer(name, None, problem=f"`{name}` could not be read")
     shape, data = wire.get("shape"), wire.get("data")
@@ -58,7 +59,8 @@ def decode_wire(name: str, wire: object, max_elements: int) -> Answer:
         array = np.array(data, dtype=np.float64).reshape(shape)
     except OverflowError:
         return Answer(name, None, problem=f"`{name}` holds a number too large for a float")
-    return Answer(name, array, dtype=str(wire.get("dtype", ""))[:40])
+    dtype = wire.get("dtype")
+    return Answer(name, array, dtype=dtype[:40] if isinstance(dtype, str) else "")
 
 
 def _int(x: object) -> str:

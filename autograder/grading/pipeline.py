@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from autograder.assignment import Assignment, Question
 from autograder.checks.api import CallResult, Context, Part
@@ -21,17 +23,38 @@ from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
 from autograder.submission import Cell, Submission, SubmissionError
 from autograder.submission.load import load_bytes, read_submission
 
-MAX_ELEMENTS = 1_000_000
+MAX_ELEMENTS = 100_000  # numbers in one answer (its event stays under runner.MAX_EVENT_LINE)
 MAX_NOTES = 50  # notes kept per submission, the rest counted
 MAX_LINES = 40  # explanation lines kept per question
 MAX_CHARS = 1000  # characters kept per note or line
+MAX_SPOTS = 4  # failed statements named in a status note (three, then "…")
+PREPARE_SECONDS = 10.0  # the grader's CPU time for reading, splitting, locating and compiling one file
 
 
-def capped(texts: list[str], most: int, what: str) -> list[str]:
-    """At most `most` texts of at most MAX_CHARS each, then how many more there were."""
+def capped(texts: list[str], most: int, what: str, total: int | None = None) -> list[str]:
+    """At most `most` texts of at most MAX_CHARS each, then how many more there were (of `total`,
+    when `texts` holds only the first ones)."""
+    total = len(texts) if total is None else total
     kept = [t if len(t) <= MAX_CHARS else t[:MAX_CHARS] + f"… ({len(t) - MAX_CHARS} more characters)"
             for t in texts[:most]]
-    return kept + ([f"… {len(texts) - most} more {what} omitted"] if len(texts) > most else [])
+    return kept + ([f"… {total - most} more {what} omitted"] if total > most else [])
+
+
+class OverBudget(Exception):
+    """Preparing a file took more of the grader's time than PREPARE_SECONDS."""
+
+
+class _Budget:
+    """The grader's CPU time (this thread's: a batch prepares beside its runs) left for one file."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.thread_time() + seconds
+
+    def check(self, step: str) -> None:
+        if time.thread_time() > self.end:
+            raise OverBudget(f"could not be graded: {step} took more than {self.seconds:g} s of the grader's time "
+                             "(please report)")
 
 
 @dataclass
@@ -63,19 +86,23 @@ def grade_file(path: Path | str, assignment: Assignment, public_only: bool = Fal
 
 
 def prepare_file(path: Path, assignment: Assignment) -> Prepared:
-    """Read, split, locate and compile the file at `path` (batches do this ahead of the runs)."""
-    start = time.monotonic()
+    """Read, split, locate and compile the file at `path` (batches do this ahead of the runs).
+    A file that cannot be read, or takes more than PREPARE_SECONDS, gets a `problem` instead."""
+    start, budget = time.monotonic(), _Budget(PREPARE_SECONDS)
     data: bytes | None = None
     try:
         data = read_submission(path)
         submission = load_bytes(data, path.name)
-    except SubmissionError as e:
+        budget.check("reading the file")
+        cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
+        budget.check("finding the questions")
+        inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
+                  if q.is_function and q.id in assignment.registry.inputs}
+        plan = build_plan(cells, where, assignment, inputs)
+        plan.compile()
+        budget.check("compiling the cells")
+    except (SubmissionError, OverBudget) as e:
         return Prepared(path.name, fingerprint(data, assignment), time.monotonic() - start, problem=str(e))
-    cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
-    inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
-              if q.is_function and q.id in assignment.registry.inputs}
-    plan = build_plan(cells, where, assignment, inputs)
-    plan.compile()
     return Prepared(path.name, fingerprint(data, assignment), time.monotonic() - start,
                     submission, cells, where, inputs, plan)
 
@@ -118,34 +145,46 @@ def unreadable(assignment: Assignment, name: str, message: str, public_only: boo
 def grade_submission(prepared: Prepared, assignment: Assignment, conn: Connection,
                      public_only: bool = False) -> GradeReport:
     """Run the submission's cells in isolation and check every question."""
-    submission, cells, where, inputs = prepared.submission, prepared.cells, prepared.where, prepared.inputs
-    assert submission is not None and prepared.plan is not None
+    assert prepared.plan is not None
     outcome = run_plan(prepared.plan, assignment.limits, conn)
+    return check_outcome(prepared, outcome, assignment, conn.isolation, public_only)
+
+
+def check_outcome(prepared: Prepared, outcome: RunOutcome, assignment: Assignment, isolation: str,
+                  public_only: bool = False) -> GradeReport:
+    """Check every question against what the run reported (untrusted data, validated here)."""
+    submission, cells, where, inputs = prepared.submission, prepared.cells, prepared.where, prepared.inputs
+    assert submission is not None
     quote = _Quoter(cells)
     answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
+    inert = find_inert(submission.inert, [Target(q.id, q.prompt, q.answer) for q in assignment.questions
+                                          if where[q.id].cell is None])
     results = [
-        grade_question(q, answers, outcome, quote, where[q.id], assignment, inputs, public_only, submission.inert)
+        grade_question(q, answers, outcome, quote, where[q.id], assignment, inputs, public_only, inert.get(q.id))
         for q in assignment.questions
     ]
-    readers = _readers(assignment, where)
-    notes = capped(submission.notes + [note for i, report in sorted(outcome.cells.items())
-                                       for note in _cell_notes(report, quote, i, readers.get(i), assignment)],
-                   MAX_NOTES, "notes")
+    notes = _notes(submission, outcome, quote, _readers(assignment, where), assignment)
     if outcome.tampering:
         notes.append(f"Your code wrote to the grader's private channel; ignored ({outcome.tampering}).")
-    spots = [(status, f"{_at(cells[i], error['line'])}: {error['type']}")
-             for i, report in sorted(outcome.cells.items()) for status, error in _failures(report)]
-    trouble = {status for status, _ in spots} | ({outcome.failure.status} if outcome.failure else set())
+    failures = [(i, status, error) for i, report in sorted(outcome.cells.items())
+                for status, error in _failures(report)]
+    spots = [f"{_at(cells[i], error['line'])}: {error['type']}" for i, _, error in failures[:MAX_SPOTS]]
+    trouble = {status for _, status, _ in failures} | ({outcome.failure.status} if outcome.failure else set())
     return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,
                        outcome.output, outcome.failure.message if outcome.failure else None, trouble,
-                       [spot for _, spot in spots], isolation=conn.isolation, public_only=public_only)
+                       spots, isolation=isolation, public_only=public_only)
 
 
 def _failures(report: CellReport) -> list[tuple[CellStatus, dict]]:
     """Each failed statement of a cell: its status and error."""
-    ended = [] if report.status in (CellStatus.OK, CellStatus.NOT_RUN) or report.error is None \
-        else [(report.status, report.error)]
-    return [(p.status, p.error) for p in report.problems] + ended
+    return [(p.status, p.error) for p in report.problems] + [(report.status, e) for e in _ending_error(report)]
+
+
+def _ending_error(report: CellReport) -> list[dict]:
+    """The error that ended a cell early, if one did."""
+    if report.status in (CellStatus.OK, CellStatus.NOT_RUN) or report.error is None:
+        return []
+    return [report.error]
 
 
 def _readers(assignment: Assignment, where: dict[str, Located]) -> dict[int, list[str]]:
@@ -157,11 +196,23 @@ def _readers(assignment: Assignment, where: dict[str, Located]) -> dict[int, lis
     return readers
 
 
+def _notes(submission: Submission, outcome: RunOutcome, quote: _Quoter, readers: dict[int, list[str]],
+           assignment: Assignment) -> list[str]:
+    """The loader's notes, then each cell's: the first MAX_NOTES written out, the rest counted
+    (a flood of raising statements costs a count, not a quote each)."""
+    per_cell = sorted(outcome.cells.items())
+    total = len(submission.notes) + sum(len(r.notes) + len(r.problems) + len(_ending_error(r)) for _, r in per_cell)
+    written = itertools.chain(submission.notes, (note for i, report in per_cell
+                                                 for note in _cell_notes(report, quote, i, readers.get(i), assignment)))
+    return capped(list(itertools.islice(written, MAX_NOTES)), MAX_NOTES, "notes", total)
+
+
 def _cell_notes(report: CellReport, quote: _Quoter, index: int, questions: list[str] | None,
-                assignment: Assignment) -> list[str]:
+                assignment: Assignment) -> Iterator[str]:
     """One note per note, failed statement and error of a cell, each with its own line."""
     cell = quote.cells[index]
-    notes = [f"{cell.where(line) if line else cell.label}: {text}" for line, text in report.notes]
+    for line, text in report.notes:
+        yield f"{cell.where(line) if line else cell.label}: {text}"
     for problem in report.problems:
         err = problem.error
         if problem.module is not None:
@@ -170,13 +221,11 @@ def _cell_notes(report: CellReport, quote: _Quoter, index: int, questions: list[
             what = f"{err['message']}{quote(index, err['line'])}; skipped that statement, the rest ran"
         else:
             what = f"your code {err['message']}{quote(index, err['line'])}; skipped that statement"
-        notes.append(f"{_at(cell, err['line'])}: {what}")
-    if report.status not in (CellStatus.OK, CellStatus.NOT_RUN) and report.error is not None:
-        err = report.error
+        yield f"{_at(cell, err['line'])}: {what}"
+    for err in _ending_error(report):
         after = (f"; {', '.join(questions)} read as the cell left it" if questions
                  else "; the rest of that cell did not run")
-        notes.append(f"{_at(cell, err['line'])}: {err['message']}{quote(index, err['line'])}{after}")
-    return notes
+        yield f"{_at(cell, err['line'])}: {err['message']}{quote(index, err['line'])}{after}"
 
 
 def _import_advice(module: str, assignment: Assignment) -> str:
@@ -208,8 +257,9 @@ def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignm
 
 def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome, quote: _Quoter,
                    loc: Located, assignment: Assignment, inputs: dict[str, list],
-                   public_only: bool, inert: list[Cell]) -> QuestionResult:
-    """Public checks, then (unless public_only) the hidden check; explain everything."""
+                   public_only: bool, inert: Cell | None) -> QuestionResult:
+    """Public checks, then (unless public_only) the hidden check; explain everything. `inert`: a
+    Raw or Markdown cell holding the answer, when no code cell does."""
     lines = [_where(q, loc, quote.cells, inert)]
     status: CellStatus | None = None
     if loc.cell is not None:
@@ -233,11 +283,10 @@ def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome,
     return QuestionResult(q, score, capped(lines, MAX_LINES, "lines"), status)
 
 
-def _where(q: Question, loc: Located, cells: list[Cell], inert: list[Cell]) -> str:
+def _where(q: Question, loc: Located, cells: list[Cell], inert: Cell | None) -> str:
     if loc.cell is None:
-        found = find_inert(inert, Target(q.id, q.prompt, q.answer))
-        if found is not None:
-            return (f"Your answer to {q.id} is in {found.base}, which Jupyter and Colab never run: make it a "
+        if inert is not None:
+            return (f"Your answer to {q.id} is in {inert.base}, which Jupyter and Colab never run: make it a "
                     f"Code cell. Used the value `{q.answer}` had at the end of your file.")
         return (f"Could not find the cell for {q.id} (its prompt comment and an assignment to `{q.answer}` "
                 f"are missing); used the value `{q.answer}` had at the end of your file.")

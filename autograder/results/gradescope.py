@@ -1,6 +1,7 @@
 """Gradescope's results.json format (one test per question)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from autograder import __version__
@@ -8,10 +9,16 @@ from autograder.grading.report import GradeReport
 from autograder.results.atomic import write_json
 
 MAX_STUDENT_OUTPUT = 8000
+MAX_BYTES = 1_000_000  # results.json as written (UTF-8 JSON); Gradescope's practical limit
+SHORTENED = "\n[... shortened: results.json is kept under 1 MB]"
 
 
 def results_json(report: GradeReport) -> dict:
-    """The results.json document for `report`."""
+    """The results.json document for `report`, at most MAX_BYTES when written."""
+    return _fit(_document(report))
+
+
+def _document(report: GradeReport) -> dict:
     status, note = report.status()
     tests = [
         {
@@ -61,6 +68,23 @@ def _summary(report: GradeReport) -> str:
             out = out[:MAX_STUDENT_OUTPUT] + "\n[... output shortened]"
         lines += ["", "What your code printed:", out.rstrip()]
     return "\n".join(lines)
+
+
+def _fit(doc: dict) -> dict:
+    """`doc` with its longest outputs shortened until it fits in MAX_BYTES (every text is capped
+    upstream; this bounds what escaping and many questions add up to)."""
+    while (size := _size(doc)) > MAX_BYTES:
+        holder = max([doc, *doc["tests"]], key=lambda d: _size(d["output"]))
+        text = holder["output"].removesuffix(SHORTENED)
+        if not text:
+            break  # only what the config names is left (question titles): nothing of the student's
+        keep = max(0, len(text) - (size - MAX_BYTES) * len(text) // _size(text) - len(SHORTENED) - 1)
+        holder["output"] = text[:keep] + SHORTENED
+    return doc
+
+
+def _size(value: object) -> int:
+    return len(json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8", errors="replace"))
 
 
 def write_results(report: GradeReport, path: Path | str) -> None:

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+MAX_CELLS = 2000  # cells in one submission (an assignment's notebook has tens)
+MAX_CODE = 256 * 1024  # characters of code in one submission, outside comments and string literals
 
 
 class SubmissionError(Exception):
@@ -33,9 +37,18 @@ class Cell:
         """The text of file line `lineno` if it lies in this cell."""
         if lineno is None:
             return ""
-        lines = self.source.splitlines()
         i = lineno - self.first_line
-        return lines[i].strip() if 0 <= i < len(lines) else ""
+        return self._lines[i].strip() if 0 <= i < len(self._lines) else ""
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.source.split("\n")
+
+
+def check_cells(count: int, filename: str) -> None:
+    """Refuse a submission of more than MAX_CELLS cells."""
+    if count > MAX_CELLS:
+        raise SubmissionError(f"{filename} has more than {MAX_CELLS} cells; the grader reads at most {MAX_CELLS}")
 
 
 @dataclass

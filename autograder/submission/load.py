@@ -1,12 +1,13 @@
-"""Load a submission file into cells: decode, split by format, neutralise magics."""
+"""Load a submission file into cells: decode, split by format, bound the code, neutralise magics."""
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
-from autograder.submission.cells import Cell, Submission, SubmissionError
+from autograder.submission.cells import MAX_CODE, Cell, Submission, SubmissionError
 from autograder.submission.decode import decode
-from autograder.submission.magics import neutralise
+from autograder.submission.lexer import Layout, scan
+from autograder.submission.magics import drop_cell_magic, neutralise
 from autograder.submission.notebook import split_notebook
 from autograder.submission.script import split_script
 
@@ -39,14 +40,32 @@ def load_bytes(data: bytes, name: str) -> Submission:
         notes += more
     else:
         cells, fmt = split_script(text, name)
-    cleaned = []
-    for cell in cells:
-        source, more = neutralise(cell.source, commented_magics=fmt == "percent script")
-        notes += [f"{cell.where(cell.first_line + i)}: {text}" for i, text in more]
-        cleaned.append(replace(cell, source=source))
+    cells, layouts, more = _bounded(cells, name)
+    cleaned, magics = neutralise(cells, layouts, commented_magics=fmt == "percent script")
+    notes += more + magics
     if not any(c.source.strip() for c in cleaned):
         raise SubmissionError(f"{name} contains no code")
     return Submission(name, fmt, cleaned, notes, inert)
+
+
+def _bounded(cells: list[Cell], name: str) -> tuple[list[Cell], list[Layout], list[str]]:
+    """The cells without non-Python cell magics, each cell's scan, and notes; a SubmissionError when
+    they hold more than MAX_CODE characters of code (parsing and compiling cost about a kilobyte of
+    memory per token)."""
+    kept, layouts, notes, code = [], [], [], 0
+    for cell in cells:
+        source, note = drop_cell_magic(cell.source)
+        if note is not None:
+            notes.append(f"{cell.where(cell.first_line + note[0])}: {note[1]}")
+            cell = replace(cell, source=source)
+        layout = scan(source, MAX_CODE - code)
+        code += layout.cost
+        if code > MAX_CODE:
+            raise SubmissionError(f"{name} holds more than {MAX_CODE // 1024} KB of code (outside comments and "
+                                  f"strings); the grader reads at most that")
+        kept.append(cell)
+        layouts.append(layout)
+    return kept, layouts, notes
 
 
 def split_cell(cell: Cell, line_index: int) -> tuple[Cell, Cell]:
