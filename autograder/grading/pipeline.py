@@ -166,8 +166,10 @@ def check_outcome(prepared: Prepared, outcome: RunOutcome, assignment: Assignmen
     notes = _notes(submission, outcome, quote, _readers(assignment, where), assignment)
     if outcome.tampering:
         notes.append(f"Your code wrote to the grader's private channel; ignored ({outcome.tampering}).")
-    failures = [(i, status, error) for i, report in sorted(outcome.cells.items())
-                for status, error in _failures(report)]
+    skipped = [(i, CellStatus.SYNTAX, {"type": "SyntaxError", "line": line})  # code recovered around
+               for i, cell in enumerate(prepared.plan.compile()) for line, _ in cell["notes"]] if prepared.plan else []
+    failures = sorted(skipped + [(i, status, error) for i, report in sorted(outcome.cells.items())
+                                 for status, error in _failures(report)], key=lambda f: f[0])
     spots = [f"{_at(cells[i], error['line'])}: {error['type']}" for i, _, error in failures[:MAX_SPOTS]]
     trouble = {status for _, status, _ in failures} | ({outcome.failure.status} if outcome.failure else set())
     return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,

@@ -19,9 +19,11 @@ from typing import NamedTuple
 
 from autograder.pyparse import PARSE_ERRORS, compile_statements, parse
 from autograder.sandbox.errors import describe
+from autograder.submission.lexer import STRING, scan
 
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _CONTINUATION = ("else", "elif", "except", "finally", "case", ")", "]", "}")
+_LINE_START = re.compile(r"\n(?=[^ \t\n#])")  # a line that starts at column 0 with code
 CACHE_SIZE = 4096
 MAX_NESTING = 100  # functions within functions: far beyond honest code, well within marshal's limit
 MAX_UNITS = 1000  # compiled units per cell: beyond, statements are compiled (and recovered) in runs
@@ -147,12 +149,20 @@ def _parse(source: str) -> ast.Module | dict:
 
 
 def _chunks(source: str) -> list[tuple[int, str]]:
-    """Split a cell at top-level statement starts (0-based line, text), for recovering from a parse error."""
-    lines = source.split("\n")
-    starts = [i for i, line in enumerate(lines)
-              if line[:1] not in ("", " ", "\t", "#") and not line.startswith(_CONTINUATION)
-              and not (i and lines[i - 1].startswith("@"))]
-    bounds = (starts or [0]) + [len(lines)]
-    if bounds[0] != 0:
-        bounds.insert(0, 0)
-    return [(a, "\n".join(lines[a:b])) for a, b in zip(bounds, bounds[1:])]
+    """Split a cell at top-level statement starts (0-based line, text), for recovering from a
+    parse error: lines at column 0 outside string literals. At most MAX_CHUNKS + 1 chunks (the
+    last holds the rest), found without splitting the whole cell into lines."""
+    flags = scan(source).flags
+    starts, line, at = [(0, 0)], 0, 0  # (line, offset) of each chunk
+    for m in _LINE_START.finditer(source):
+        line += source.count("\n", at, m.start() + 1)
+        at = m.start() + 1
+        previous = source.rfind("\n", 0, m.start()) + 1
+        if (flags[line] & STRING or source.startswith(_CONTINUATION, at)
+                or source.startswith("@", previous)):
+            continue
+        starts.append((line, at))
+        if len(starts) > MAX_CHUNKS:
+            break
+    bounds = starts + [(None, len(source) + 1)]
+    return [(a, source[x:y - 1]) for (a, x), (_, y) in zip(bounds, bounds[1:])]
