@@ -54,9 +54,11 @@ def _limit_ipc(disk_mb: int) -> None:
 
 def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> bool:
     """Give this process a private mount and IPC namespace with `scratch`, /tmp and /dev/shm on
-    one tmpfs of `disk_mb` MB; False (nothing changed that matters) where that is not allowed."""
+    one tmpfs of `disk_mb` MB. True if /tmp is now the run's own; False where that is not allowed
+    (or the run's folder lies in /tmp, which then stays as it was)."""
     if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC) != 0:
         return False
+    private_tmp = False
     try:
         _limit_ipc(disk_mb)
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the host
@@ -73,9 +75,10 @@ def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> boo
                     os.makedirs(inner, mode=0o755, exist_ok=True)
                     _mount(kept, inner, None, _MS_BIND | _MS_REC)
                 _mount(path, target, None, _MS_BIND | _MS_REC)
+                private_tmp = private_tmp or target == "/tmp"
     except OSError:
         return False
-    return True
+    return private_tmp
 
 
 def end_leftovers(shared_tmp: bool) -> None:
