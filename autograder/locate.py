@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from autograder.pyparse import PARSE_ERRORS, parse
 from autograder.submission.cells import Cell
-from autograder.submission.lexer import COMMENT, STRING, scan
+from autograder.submission.lexer import COMMENT, STRING, matches_by_line, scan
 from autograder.submission.load import split_cell
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟″«»'‘’`"} | {c: "-" for c in "–—−‐"})
@@ -140,14 +140,9 @@ class _Assignments:
         found = self._parsed[cell.source]
         if found is not None:
             return found.get(name, [])
-        lines, line, counted = [], 0, 0
         in_string = scan(cell.source).flags  # a line inside a string literal is no assignment
-        for m in _assignment_line(name).finditer(cell.source):
-            line += cell.source.count("\n", counted, m.start())
-            counted = m.start()
-            if not in_string[line] & STRING:
-                lines.append((line, m.group("item") is None and m.group("op") == ""))
-        return lines
+        return [(line, m.group("item") is None and m.group("op") == "")
+                for line, m in matches_by_line(cell.source, _assignment_line(name)) if not in_string[line] & STRING]
 
 
 def _top_level_assignments(source: str) -> dict[str, list[tuple[int, bool]]] | None:

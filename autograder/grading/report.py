@@ -50,9 +50,10 @@ class GradeReport:
         return sum(q.question.points for q in self.questions)
 
     def status(self) -> tuple[str, str]:
-        """(status, short note): failed to parse; timed out (a statement or the whole submission
-        hit a time limit); not graded (the grader failed on the file); partial (some statement raised, crashed or did not parse: the
-        questions were graded as their cells left them); graded (every cell ran cleanly)."""
+        """(status, short note): not graded (the grader failed on the file); failed to parse; timed
+        out (a statement or the whole submission hit a time limit); partial (some statement raised,
+        crashed or did not parse: the questions were graded as their cells left them); graded
+        (every statement ran cleanly)."""
         if self.grader_failed:
             return "not graded", self.failure or ""
         if self.format == "unreadable":

@@ -19,11 +19,11 @@ from typing import NamedTuple
 
 from autograder.pyparse import PARSE_ERRORS, compile_statements, parse
 from autograder.sandbox.errors import describe
-from autograder.submission.lexer import STRING, scan
+from autograder.submission.lexer import STRING, matches_by_line, scan
 
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _CONTINUATION = ("else", "elif", "except", "finally", "case", ")", "]", "}")
-_LINE_START = re.compile(r"\n(?=[^ \t\n#])")  # a line that starts at column 0 with code
+_LINE_START = re.compile(r"^(?=[^ \t\n#])", re.M)  # a line that starts at column 0 with code
 CACHE_SIZE = 4096
 MAX_NESTING = 100  # functions within functions: far beyond honest code, well within marshal's limit
 MAX_UNITS = 1000  # compiled units per cell: beyond, statements are compiled (and recovered) in runs
@@ -153,12 +153,11 @@ def _chunks(source: str) -> list[tuple[int, str]]:
     parse error: lines at column 0 outside string literals. At most MAX_CHUNKS + 1 chunks (the
     last holds the rest), found without splitting the whole cell into lines."""
     flags = scan(source).flags
-    starts, line, at = [(0, 0)], 0, 0  # (line, offset) of each chunk
-    for m in _LINE_START.finditer(source):
-        line += source.count("\n", at, m.start() + 1)
-        at = m.start() + 1
-        previous = source.rfind("\n", 0, m.start()) + 1
-        if (flags[line] & STRING or source.startswith(_CONTINUATION, at)
+    starts = [(0, 0)]  # (line, offset) of each chunk
+    for line, m in matches_by_line(source, _LINE_START):
+        at = m.start()
+        previous = source.rfind("\n", 0, at - 1) + 1
+        if (not at or flags[line] & STRING or source.startswith(_CONTINUATION, at)
                 or source.startswith("@", previous)):
             continue
         starts.append((line, at))

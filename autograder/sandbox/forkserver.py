@@ -82,9 +82,7 @@ def _become_child(request: dict, fds: list[int]) -> None:
     _limit(resource.RLIMIT_NPROC, limits["processes"])
     _limit(resource.RLIMIT_CORE, 0)
     if request.get("uid") is not None:
-        os.setgroups([])
-        os.setgid(request["gid"])
-        os.setuid(request["uid"])
+        _become_user(request["uid"], request["gid"])
         private_fs.end_leftovers(shared_tmp=not private)  # the slot's uid is this run's alone from now on
     sys.stdin = open(PLAN_FD, "rb", closefd=False)  # noqa: SIM115 - lives as long as the child
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
@@ -92,6 +90,13 @@ def _become_child(request: dict, fds: list[int]) -> None:
     from autograder.sandbox.child import main
 
     main(EVENT_FD, PROGRESS_FD, own_user=request.get("uid") is not None, shared_tmp=not private)
+
+
+def _become_user(uid: int, gid: int) -> None:
+    """Drop root for good: no supplementary groups, the run's gid and uid (and every capability)."""
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
 
 
 def _forget_environment() -> None:
@@ -244,9 +249,7 @@ def _kill_user(uid: int, gid: int) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
+            _become_user(uid, gid)
             private_fs.end_leftovers(shared_tmp=True)
         finally:
             os._exit(0)

@@ -249,7 +249,7 @@ class ForkServer:
         # Inside bwrap the Python installation is always readable by the unprivileged user.
         base = default_run_as(check_readable=not namespaced) if ceiling != "process" else None
         self._uids = _UidRange.claim() if base else None  # closed with the server
-        self.run_as = RunAs(base.uid + self._uids.offset, base.gid) if base and self._uids else None
+        self.run_as = RunAs(base.uid + self._uids.offset, base.gid) if base and self._uids is not None else None
         self.isolation = ", ".join(["namespaces (bubblewrap)" if namespaced else "separate process",
                                     "separate user" if self.run_as else "same user"])
         self.level = "namespace" if namespaced else "user" if self.run_as else "process"

@@ -38,6 +38,9 @@ class Stop:
     message: str
 
 
+_FLOOD = Stop(CellStatus.CRASHED, "sent more data than the grader accepts")
+
+
 @dataclass
 class Problem:
     """A statement that failed without ending its cell: in code no question reads from (it
@@ -268,13 +271,13 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
                 continue
             received += len(chunk)
             if received > MAX_EVENT_BYTES:
-                state.stuck = Stop(CellStatus.CRASHED, "sent more data than the grader accepts")
+                state.stuck = _FLOOD
                 return state
             cut = chunk.rfind(b"\n")
             if cut < 0:  # only the newest chunk is searched: a line that never ends costs linear time
                 buf += chunk
                 if len(buf) > MAX_EVENT_LINE:
-                    state.stuck = Stop(CellStatus.CRASHED, "sent more data than the grader accepts")
+                    state.stuck = _FLOOD
                     return state
                 continue
             lines = (bytes(buf) + chunk[:cut]).split(b"\n")

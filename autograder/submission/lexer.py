@@ -45,6 +45,16 @@ class Layout:
         return (m.start() for m in _having(flag).finditer(self.flags))
 
 
+def matches_by_line(source: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each match of `pattern` in `source` with the 0-based line it starts on (counted in C, once
+    over the text: linear)."""
+    line = counted = 0
+    for m in pattern.finditer(source):
+        line += source.count("\n", counted, m.start())
+        counted = m.start()
+        yield line, m
+
+
 @functools.lru_cache(maxsize=None)
 def _having(flag: int) -> re.Pattern[bytes]:
     return re.compile(b"[" + re.escape(bytes(v for v in range(1, 256) if v & flag)) + b"]")

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from autograder.pyparse import PARSE_ERRORS, parse
 from autograder.submission.cells import Cell
-from autograder.submission.lexer import STRING, Layout
+from autograder.submission.lexer import STRING, Layout, matches_by_line
 
 _MAGIC = re.compile(r"^[ \t]*[!%]", re.M)
 _FIRST_CODE = re.compile(r"^[ \t\f]*[^\s#]", re.M)
@@ -96,9 +96,4 @@ def _neutralise(source: str, layout: Layout, commented: bool, timed_left: int
 
 def _lines_matching(source: str, pattern: re.Pattern[str]) -> list[int]:
     """0-based lines where `pattern` (anchored at line starts) matches."""
-    found, line, counted = [], 0, 0
-    for m in pattern.finditer(source):
-        line += source.count("\n", counted, m.start())
-        counted = m.start()
-        found.append(line)
-    return found
+    return [line for line, _ in matches_by_line(source, pattern)]

@@ -12,7 +12,7 @@ import itertools
 import re
 
 from autograder.submission.cells import MAX_CELLS, MAX_CODE, Cell, check_cells
-from autograder.submission.lexer import DOC, DOC_END, scan
+from autograder.submission.lexer import DOC, DOC_END, matches_by_line, scan
 
 _NBCONVERT = re.compile(r"^# In\[[ \d]*\]:[^\S\n]*$", re.M)
 _PERCENT = re.compile(r"^# ?%%(?:\s|$)", re.M)
@@ -31,15 +31,7 @@ def split_script(text: str, filename: str) -> tuple[list[Cell], str]:
 
 def _marker_lines(text: str, pattern: re.Pattern[str]) -> list[int]:
     """0-based lines that `pattern` matches, at most MAX_CELLS + 1 of them."""
-    starts: list[int] = []
-    line = counted = 0
-    for m in pattern.finditer(text):
-        line += text.count("\n", counted, m.start())
-        counted = m.start()
-        starts.append(line)
-        if len(starts) > MAX_CELLS:
-            break
-    return starts
+    return [line for line, _ in itertools.islice(matches_by_line(text, pattern), MAX_CELLS + 1)]
 
 
 def _cells_at(lines: list[str], starts: list[int], filename: str) -> list[Cell]:
