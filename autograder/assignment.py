@@ -11,7 +11,9 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.checks.api import Registry, collect
+from autograder.checks.parts import Reveal
 from autograder.config import ConfigError, GradingConfig, Limits, load_config
+from autograder.grading.report import QuestionInfo
 from autograder.packages import import_names, installed_providers, merge_packages
 
 CONFIG_ENV = "AUTOGRADER_CONFIG"
@@ -33,10 +35,16 @@ class Question:
     tolerance: float
     visibility: str
     partial_credit: bool
+    reveal: Reveal = Reveal.EXPECTED
+    inspect: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return f"{self.id} {self.title}"
+
+    @property
+    def info(self) -> QuestionInfo:
+        return QuestionInfo(self.id, self.title, self.points, self.visibility, self.reveal)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class Assignment:
     title: str
     root: Path
     notebook: Path | None
-    checks_path: Path
+    checks_path: Path | None
     master: Path | None
     solutions: tuple[Path, ...]
     samples: Path | None
@@ -66,12 +74,39 @@ class Assignment:
         """Changes whenever anything that decides a grade changes: config, checks or grader version."""
         h = hashlib.sha256(f"{__version__}\0{self.name}\0".encode())
         h.update(self.config_path.read_bytes())
-        h.update(self.checks_path.read_bytes())
+        h.update(self.checks_path.read_bytes() if self.has_checks else b"<no checks>")
         return h.hexdigest()
+
+    @cached_property
+    def run_fingerprint(self) -> str:
+        """Changes whenever what decides a run of the student's code changes (not the checks, points
+        or tolerances): a regrade from stored answers is valid only while it is unchanged."""
+        run = {"version": __version__, "name": self.name, "preload": self.preload, "packages": self.packages,
+               "limits": self.limits.model_dump(), "isolation": self.minimum_isolation,
+               "questions": [(q.id, q.prompt, q.answer, q.is_function, q.inspect) for q in self.questions],
+               "inputs": {q: repr(f()) for q, f in sorted(self.inputs.items())}}
+        return hashlib.sha256(repr(run).encode()).hexdigest()
+
+    @property
+    def has_checks(self) -> bool:
+        """True if the hidden checks are here (a student's copy of the config has none)."""
+        return self.checks_path is not None and self.checks_path.is_file()
+
+    @property
+    def inputs(self) -> dict:
+        """The functions giving each function answer's argument lists (none without the checks)."""
+        return self.registry.inputs if self.has_checks else {}
 
     @cached_property
     def registry(self) -> Registry:
         """The checks module's registered checks and inputs (loaded once)."""
+        if self.checks_path is None:
+            raise ConfigError(f"{self.config_path}: assignments.{self.name}.checks: not set; grading needs the "
+                              "hidden checks (`autograder check` runs without them)")
+        if not self.checks_path.is_file():
+            raise ConfigError(f"{self.config_path}: assignments.{self.name}.checks: file not found: "
+                              f"{self.checks_path}; grading needs the hidden checks (`autograder check` runs "
+                              "without them)")
         spec = importlib.util.spec_from_file_location(f"autograder_checks_{self.name}", self.checks_path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
@@ -130,13 +165,14 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
             shapes=q.shapes, uses=tuple(q.uses),
             tolerance=q.tolerance or a.tolerance or d.tolerance,
             visibility=q.visibility or a.visibility or d.visibility,
+            reveal=Reveal(q.reveal or a.reveal or d.reveal), inspect=tuple(q.inspect),
             partial_credit=next(v for v in (q.partial_credit, a.partial_credit, d.partial_credit) if v is not None),
         )
         for q in a.questions
     )
     return Assignment(
         name=name, title=a.title, root=root, notebook=root / a.notebook if a.notebook else None,
-        checks_path=root / a.checks,
+        checks_path=root / a.checks if a.checks else None,
         master=root / a.master if a.master else None, solutions=tuple(root / s for s in a.solutions),
         samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
         questions=questions, config_path=config_path.resolve(),

@@ -14,7 +14,8 @@ from autograder.results.text import printable
 
 if TYPE_CHECKING:
     from autograder.assignment import Assignment
-    from autograder.grading import GradeReport
+    from autograder.batch.discover import Entry
+    from autograder.grading.report import GradeReport
 
 # Most assignments import torch: the fork server starts importing it while the grader loads.
 SPECULATIVE_PRELOAD = ("torch",)
@@ -52,13 +53,16 @@ def readable_input(path: Path) -> Path:
     return path
 
 
-def _assignment(config_path: Path | None, name: str | None, submission: Path | None) -> Assignment:
+def _assignment(config_path: Path | None, name: str | None, submission: Path | None,
+                checks: bool = True) -> Assignment:
+    """The assignment, with its hidden checks loaded unless `checks` is False (`check` needs none)."""
     from autograder.assignment import find_config, load_assignment
     from autograder.config import ConfigError
 
     try:
         assignment = load_assignment(find_config(config_path), name, submission)
-        _ = assignment.registry
+        if checks:
+            _ = assignment.registry
         return assignment
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
@@ -78,7 +82,7 @@ def _grade(submission: Path, name: str | None, config_path: Path | None,
             from autograder.batch.pick import nothing_to_grade, pick_submission
             from autograder.grading.pipeline import grade_file, unreadable
 
-            assignment = _assignment(config_path, name, submission)
+            assignment = _assignment(config_path, name, submission, checks=not public_only)
             readable_input(submission)
             pool.preload_more(assignment.preload)
             path = pick_submission(submission, assignment.name) if submission.is_dir() else submission
@@ -92,7 +96,7 @@ def _grade(submission: Path, name: str | None, config_path: Path | None,
     except Exception as e:  # the grader's own failure: still a result for this submission, saying so
         from autograder.results.failure import failure_report
 
-        assignment = assignment or _assignment(config_path, name, submission)  # the pool may have failed first
+        assignment = assignment or _assignment(config_path, name, submission, not public_only)  # the pool failed first
         return failure_report(assignment, readable_input(submission).name, e, public_only), True
 
 
@@ -111,12 +115,12 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Show each question's explanation in the table.")
 def grade(submission: Path, assignment_name: str | None, config_path: Path | None, out: Path, verbose: bool) -> None:
     """Grade one SUBMISSION (a .py or .ipynb, or a folder holding one) and write results.json."""
-    from autograder.results.gradescope import write_results
+    from autograder.batch.sheet import write_outputs
     from autograder.results.table import print_report
 
     report, failed = _grade(submission, assignment_name, config_path, public_only=False)
     try:
-        write_results(report, out)
+        write_outputs(report, out.parent, out.name)
     except OSError as e:
         raise click.ClickException(f"cannot write {out}: {e.strerror}") from None
     print_report(report, verbose=verbose)
@@ -133,11 +137,14 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
     """Run only the public checks on SUBMISSION (what a student can run before handing in)."""
     from autograder.results.table import print_report
 
+    from autograder.results.table import print_check_summary
+
     report, failed = _grade(submission, assignment_name, config_path, public_only=True)
     print_report(report)
+    print_check_summary(report)
     if failed:
         sys.exit(GRADER_FAILED)
-    if any(line.startswith("✗") for q in report.questions for line in q.lines):
+    if any(q.failed_parts for q in report.questions):
         sys.exit(1)
 
 
@@ -146,7 +153,7 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
 @assignment_option
 @config_option
 @click.option("--out", "-o", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for <submission>/results.json and grades.csv.")
+              help="Folder for <submission>/results.json, grades.csv and the course report.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Submissions graded at once (default: number of CPUs).")
 @click.option("--force", is_flag=True, help="Regrade submissions that already have complete results.")
@@ -163,6 +170,7 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
 
     from autograder.batch.discover import InputError, discover
     from autograder.batch.run import Interrupted, run_batch
+    from autograder.course.roster import write_roster
     from autograder.batch.slots import workers
     from autograder.sandbox.launcher import IsolationError, SandboxError
     from autograder.sandbox.pool import ServerPool
@@ -193,10 +201,52 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
         except OSError as e:
             raise click.ClickException(f"cannot write the results in {outdir}: {e.strerror or e}") from None
         except Interrupted:
-            click.echo(f"Interrupted: finished results are kept in {outdir}; run the same command to resume.",
-                       err=True)
+            write_roster(found.entries, outdir)
+            click.echo(f"Interrupted: finished results are kept in {outdir}; run the same command to resume "
+                       f"(or `autograder report {outdir}` for the course report).", err=True)
             sys.exit(130)
     print_batch(summary, outdir)
+    from autograder.course.write import CourseError
+
+    try:
+        _course_report(outdir, assignment, found.entries)
+    except CourseError as e:
+        click.echo(f"No course report: {e}", err=True)
+
+
+@main.command()
+@click.argument("outdir", type=input_path)
+@assignment_option
+@config_option
+def report(outdir: Path, assignment_name: str | None, config_path: Path | None) -> None:
+    """Write the course report (OUTDIR/report.html) and the Gradescope and Canvas score imports from a
+    batch's OUTDIR (with -a or --config: the questions and title of that config)."""
+    from autograder.course.write import CourseError
+
+    assignment = None
+    if assignment_name or config_path:
+        assignment = _assignment(config_path, assignment_name, None, checks=False)
+    readable_input(outdir)
+    try:
+        _course_report(outdir, assignment)
+    except CourseError as e:
+        raise InputPathError(str(e)) from None
+
+
+def _course_report(outdir: Path, assignment: Assignment | None, entries: list[Entry] | None = None) -> None:
+    """Write the course report and the score imports into OUTDIR (after a batch, its roster first), and say where."""
+    from autograder.course.roster import write_roster
+    from autograder.course.write import write_course_report
+
+    try:
+        if entries is not None:
+            write_roster(entries, outdir)
+        written = write_course_report(outdir, assignment)
+    except OSError as e:
+        raise click.ClickException(f"cannot write the course report in {printable(str(outdir))}: "
+                                   f"{e.strerror or e}") from None
+    for line in written.lines():
+        click.echo(line)
 
 
 def _batch_in_docker(image: str, source: Path, assignment_name: str | None, config_path: Path | None,
@@ -233,6 +283,25 @@ def gradescope_zip(assignment_name: str | None, config_path: Path | None, out: P
     except ShipError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Wrote {out}: upload it as the assignment's autograder on Gradescope (Ubuntu 22.04 base).")
+
+
+@main.command("student-kit")
+@assignment_option
+@config_option
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the kit into.")
+def student_kit(assignment_name: str | None, config_path: Path | None, out: Path) -> None:
+    """Write what students need to run `autograder check`: the config without hidden checks, and the notebook."""
+    from autograder.ship.bundle import write_student_kit
+
+    assignment = _assignment(config_path, assignment_name, None, checks=False)
+    try:
+        written = write_student_kit(assignment, out)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from None
+    for path in written:
+        click.echo(f"Wrote {path}")
+    click.echo(f"Students run: autograder check {assignment.name}.py --config {out / 'grading_config.yaml'}")
 
 
 @main.command()

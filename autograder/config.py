@@ -14,6 +14,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from autograder.packages import parse_requirement
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+# What feedback may show about a question (each level adds to the one before): pass/fail and points;
+# what the answer produced and its error; the targets; reference answers. See checks.parts.Reveal.
+RevealLevel = Literal["score", "got", "expected", "answer"]
 # Weakest to strongest: a separate process; also a separate user; also namespaces (bubblewrap).
 Isolation = Literal["process", "user", "namespace"]
 ISOLATION_LEVELS: tuple[str, ...] = ("process", "user", "namespace")
@@ -65,6 +68,7 @@ class Defaults(_Strict):
     visibility: Visibility = "after_published"
     partial_credit: bool = True
     minimum_isolation: Isolation = "process"
+    reveal: RevealLevel = "expected"
     packages: list[PipRequirement] = []
     limits: Limits = Limits()
 
@@ -85,9 +89,19 @@ class QuestionConfig(_Strict):
     answer: str | FunctionAnswer
     shapes: Optional[list[list[int]]] = None
     uses: list[str] = []
+    inspect: list[str] = []  # variables read beside the answer to explain a failure (never scored)
     tolerance: Optional[float] = Field(None, gt=0)
     visibility: Optional[Visibility] = None
+    reveal: Optional[RevealLevel] = None
     partial_credit: Optional[bool] = None
+
+    @field_validator("inspect")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not name.isidentifier():
+                raise ValueError(f"{name!r} is not a Python name")
+        return v
 
     @field_validator("answer")
     @classmethod
@@ -99,17 +113,19 @@ class QuestionConfig(_Strict):
 
 
 class AssignmentConfig(_Strict):
-    """An assignment: only `checks` is needed to grade; the rest is for authoring."""
+    """An assignment: only `checks` is needed to grade (`autograder check` needs none of it); the
+    rest is for authoring."""
 
     title: str
     notebook: Optional[Path] = None
-    checks: Path
+    checks: Optional[Path] = None
     master: Optional[Path] = None
     solutions: list[Path] = []
     samples: Optional[Path] = None
     preload: list[str] = []
     tolerance: Optional[float] = Field(None, gt=0)
     visibility: Optional[Visibility] = None
+    reveal: Optional[RevealLevel] = None
     partial_credit: Optional[bool] = None
     minimum_isolation: Optional[Isolation] = None
     packages: list[PipRequirement] = []
@@ -166,7 +182,8 @@ def _check_semantics(config: GradingConfig, source: Path, root: Path) -> None:
         where = f"{source}: assignments.{name}"
         # Files generated from the master by `autograder assign` may not exist yet.
         generated = a.master is not None
-        for field in ("checks", "master") + (() if generated else ("notebook",)):
+        # `checks` is looked for when grading needs it: a student's copy of the config has none.
+        for field in ("master",) + (() if generated else ("notebook",)):
             p = getattr(a, field)
             if p is not None and not (root / p).is_file():
                 raise ConfigError(f"{where}.{field}: file not found: {p}")

@@ -30,3 +30,6 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+from browser import browser, load  # noqa: E402,F401  (fixtures: a real headless chromium)

@@ -51,8 +51,16 @@ def test_wrong_type_names_the_field(tmp_path):
 
 
 def test_missing_file_names_the_field(tmp_path):
-    msg = _error(tmp_path, lambda r: r["assignments"]["A2S1"].update(checks="nowhere/checks.py"))
-    assert "assignments.A2S1.checks: file not found:" in msg and msg.endswith("nowhere/checks.py")
+    msg = _error(tmp_path, lambda r: r["assignments"]["A2S1"].update(master="nowhere/master.ipynb"))
+    assert "assignments.A2S1.master: file not found:" in msg and msg.endswith("nowhere/master.ipynb")
+
+
+def test_missing_checks_are_named_when_grading_needs_them(tmp_path):
+    path = _variant(tmp_path, lambda r: r["assignments"]["A2S1"].update(checks="nowhere/checks.py"))
+    assignment = load_assignment(path, "A2S1")  # a student's copy of the config loads: `check` needs no checks
+    with pytest.raises(ConfigError) as e:
+        _ = assignment.registry
+    assert "assignments.A2S1.checks: file not found: " in str(e.value) and "nowhere/checks.py" in str(e.value)
 
 
 def test_uses_must_name_an_earlier_question(tmp_path):

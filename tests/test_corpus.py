@@ -22,7 +22,8 @@ import pytest
 import yaml
 
 from autograder.assignment import Assignment, load_assignment
-from autograder.grading import grade_file
+from autograder.grading.pipeline import grade_file
+from autograder.results.explain import question_lines
 from autograder.grading.report import GradeReport
 from autograder.sandbox.pool import ServerPool
 
@@ -177,7 +178,7 @@ def test_scores(grader: Grader, case: str):
     graded = grader.get(case)
     got = {r.question.id: r.score for r in report.questions}
     want = {q: float(s) for q, s in _spec(case)["scores"].items()}
-    explained = "\n".join(f"{r.question.id} = {r.score}: " + " | ".join(r.lines) for r in report.questions)
+    explained = "\n".join(f"{r.question.id} = {r.score}: " + " | ".join(question_lines(r)) for r in report.questions)
     assert got == pytest.approx(want, abs=1e-9), f"scores differ from expected.yaml\n{explained}"
     assert report.score == pytest.approx(sum(want.values()), abs=1e-9)
     assert graded.leftovers == [], "processes left running after grading"
@@ -190,7 +191,7 @@ def test_messages(grader: Grader, case: str):
     """The explanations name what was expected and what was found."""
     spec = _spec(case)
     report = _report(grader, case)
-    lines = {r.question.id: "\n".join(r.lines) for r in report.questions}
+    lines = {r.question.id: "\n".join(question_lines(r)) for r in report.questions}
     for qid, wanted in spec.get("contains", {}).items():
         for text in wanted:
             assert text in lines[qid], f"{qid}: {text!r} not in:\n{lines[qid]}"
@@ -204,7 +205,7 @@ def test_messages(grader: Grader, case: str):
         assert text not in everything, f"{text!r} should not appear:\n{everything}"
     if "format" in spec:
         assert report.format == spec["format"]
-    assert all(r.lines for r in report.questions), "every question explains its score"
+    assert all(question_lines(r) for r in report.questions), "every question explains its score"
 
 
 @pytest.mark.parametrize("case", _params("xfail_time", only_with="max_seconds"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 import textwrap
 
 from autograder.assignment import load_assignment
-from autograder.grading import grade_file
+from autograder.grading.pipeline import grade_file
+from autograder.results.explain import question_lines
 
 CHECKS = '''
 import numpy as np
@@ -51,7 +52,7 @@ def test_function_answer_called_with_grader_inputs(tmp_path):
     sub = tmp_path / "FN1.py"
     sub.write_text("import torch\n# implement softmax\ndef my_softmax(x):\n    return torch.softmax(x, -1)\n")
     report = grade_file(sub, a)
-    assert report.questions[0].score == 2, report.questions[0].lines
+    assert report.questions[0].score == 2, question_lines(report.questions[0])
 
 
 def test_function_answer_partly_wrong_gets_partial_credit(tmp_path):
@@ -69,4 +70,4 @@ def test_missing_function_scores_zero_with_a_message(tmp_path):
     sub.write_text("# implement softmax\nmy_softmax = 3\n")
     report = grade_file(sub, a)
     assert report.questions[0].score == 0
-    assert any("not a function" in line for line in report.questions[0].lines)
+    assert any("not a function" in line for line in question_lines(report.questions[0]))

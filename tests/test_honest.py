@@ -39,7 +39,8 @@ import pytest
 import yaml
 
 from autograder.assignment import Assignment, load_assignment
-from autograder.grading import grade_file
+from autograder.grading.pipeline import grade_file
+from autograder.results.explain import question_lines
 from autograder.grading.report import GradeReport
 from autograder.sandbox.pool import ServerPool
 
@@ -265,7 +266,7 @@ def _explain(report: GradeReport) -> str:
     """Everything a failure message needs: scores and explanations, notes, the end of the output."""
     lines = [f"{report.submission}: {report.score:g}/{report.max_score:g}, status {report.status()}, "
              f"isolation {report.isolation}"]
-    lines += [f"  {r.question.id} = {r.score:g} [{r.cell}]: " + " | ".join(r.lines) for r in report.questions]
+    lines += [f"  {r.question.id} = {r.score:g} [{r.cell}]: " + " | ".join(question_lines(r)) for r in report.questions]
     lines += [f"  note: {n}" for n in report.notes]
     if report.failure:
         lines.append(f"  failure: {report.failure}")
@@ -326,8 +327,8 @@ def test_full_marks(levels: Levels, level: str, case: str):
     report = _report(levels.get(level, HONEST / case))
     failed = [r.question.id for r in report.questions
               if r.score != pytest.approx(r.question.points, abs=1e-9)
-              or any(line.startswith(("✗", "!")) for line in r.lines)
-              or not any(line.startswith("✓") for line in r.lines)]
+              or any(line.startswith(("✗", "!")) for line in question_lines(r))
+              or not any(line.startswith("✓") for line in question_lines(r))]
     assert not failed and report.score == pytest.approx(report.max_score), (
         f"{case} at level {level!r}: {report.score:g}/{report.max_score:g}, not passed: {failed}\n{_explain(report)}")
 

@@ -23,9 +23,12 @@ from rich.console import Console
 
 from autograder.assignment import Assignment
 from autograder.checks.values import decode_wire
-from autograder.grading import grade_file, pipeline
-from autograder.grading.report import GradeReport, QuestionResult
-from autograder.results.gradescope import MAX_BYTES as RESULTS_BYTES, results_json, write_results
+from autograder.grading import pipeline
+from autograder.grading.pipeline import grade_file
+from autograder.checks.parts import Heatmap
+from autograder.grading.report import GradeReport, Message, QuestionResult, Severity
+from autograder.results.feedback_html import question_html
+from autograder.results.gradescope import MAX_BYTES as RESULTS_BYTES, SHORTENED, results_json, write_results
 from autograder.results.table import print_report
 from autograder.results.text import printable
 from autograder.sandbox.pool import ServerPool
@@ -262,12 +265,19 @@ def test_escape_sequences_cost_linear_time():
 
 
 def test_results_json_is_cut_to_size_whatever_the_report_holds(a2s1):
-    lines = ["\x01" * 1000] * 40  # each control character takes 6 bytes in JSON
-    report = GradeReport("A2S1", "A2S1.py", "Python script", [QuestionResult(q, 0.0, lines) for q in a2s1.questions],
-                         ["\x02" * 1000] * 51, "\x03" * 8000)
+    # HTML writes each of '"<&' as an entity; JSON writes each control character (HTML drops them) in 6 bytes
+    messages = [Message(Severity.ERROR, '"<&' * 333)] * 40 + [Message(Severity.ERROR, "\x01" * 1000)] * 40
+    questions = [QuestionResult(q.info, 0.0, messages=messages, figures=[Heatmap("w", [[0.1, 0.2, 0.3, 0.4]], None)])
+                 for q in a2s1.questions]
+    report = GradeReport("A2S1", "A2S1.py", "Python script", questions, ["\x02" * 1000] * 51, "\x03" * 8000)
     data = results_json(report)
     assert len(json.dumps(data, indent=2, ensure_ascii=False).encode()) <= RESULTS_BYTES
-    assert data["tests"][0]["output"].endswith("[... shortened: results.json is kept under 1 MB]")
     jsonschema.validate(data, SCHEMA)
+    assert "data:image" not in json.dumps(data)  # pictures go first
+    for test, q in zip(data["tests"], questions):  # then a question's HTML becomes its text, which may be cut
+        assert test["output"] == question_html(q, images=False) if test["output_format"] == "html" else \
+            test["output_format"] == "text"
+    assert any(t["output"].endswith(SHORTENED) for t in data["tests"])
     titled = dataclasses.replace(a2s1.questions[0], title="t" * RESULTS_BYTES)  # no text of the report can help
-    assert results_json(GradeReport("A2S1", "A2S1.py", "Python script", [QuestionResult(titled, 0.0, lines)]))
+    assert results_json(GradeReport("A2S1", "A2S1.py", "Python script",
+                                    [QuestionResult(titled.info, 0.0, messages=messages)]))

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.grading import grade_file
+from autograder.grading.pipeline import grade_file
+from autograder.results.explain import question_lines
 from autograder.sandbox.pool import ServerPool
 
 FULL = {"1.2.1": 1, "1.2.2": 1, "1.3.1": 1, "1.3.2": 1, "1.4.1": 1, "1.4.2": 1}
@@ -54,7 +55,7 @@ def test_a_notebook_error_quotes_the_line_of_its_own_cell(a2s1, pool, tmp_path):
         cell.source = cell.source.replace("m_key[2] = ", "m_key[2] = qeury132 #")
 
     report = grade_file(_notebook(a2s1, tmp_path, typo), a2s1, pool=pool)
-    explained = "\n".join(next(r for r in report.questions if r.question.id == "1.4.1").lines)
+    explained = "\n".join(question_lines(next(r for r in report.questions if r.question.id == "1.4.1")))
     assert "qeury132" in explained and "(`m_key[2] = qeury132 #" in explained, explained
     assert report.status()[0] == "partial"
     assert any("NameError" in n and "code cell" in n and "qeury132" in n for n in report.notes), report.notes
@@ -69,7 +70,7 @@ def test_an_answer_in_a_raw_cell_is_named_as_such(a2s1, pool, tmp_path):
 
     report = grade_file(_notebook(a2s1, tmp_path, raw), a2s1, pool=pool)
     q122 = next(r for r in report.questions if r.question.id == "1.2.2")
-    assert "a Raw cell" in q122.lines[0] and "make it a Code cell" in q122.lines[0]
+    assert "a Raw cell" in question_lines(q122)[0] and "make it a Code cell" in question_lines(q122)[0]
     assert q122.score == 0
 
 
@@ -81,7 +82,7 @@ def test_a_notebook_cell_that_hangs_after_its_answer_keeps_it(fast, pool, tmp_pa
     report = grade_file(_notebook(fast, tmp_path, hang), fast, pool=pool)
     assert _scores(report) == FULL
     assert report.status()[0] == "timed out"
-    q122 = "\n".join(next(r for r in report.questions if r.question.id == "1.2.2").lines)
+    q122 = "\n".join(question_lines(next(r for r in report.questions if r.question.id == "1.2.2")))
     assert "timed out after 2 s at line 6 (`time.sleep(3600)`)" in q122, q122
 
 

@@ -3,6 +3,7 @@ submission at a time in its own forked, limited child (a runaway gives its slot 
 results written atomically."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -14,12 +15,13 @@ from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
 from autograder.batch.names import inside
 from autograder.batch.progress import BatchProgress
-from autograder.batch.sheet import SHEET, read_results, remove_partial_writes, results_path, write_sheet
+from autograder.batch.sheet import SHEET, remove_partial_writes, report_path, results_path, write_outputs, write_sheet
 from autograder.batch.slots import Slots, workers
-from autograder.grading.pipeline import Prepared, file_fingerprint, grade_prepared, prepare_file, unreadable
+from autograder.grading.pipeline import Prepared, digest_fingerprint, file_digest, grade_prepared, prepare_file, unreadable
+from autograder.grading.recheck import recheck
 from autograder.grading.report import GradeReport
 from autograder.results.failure import failure_report
-from autograder.results.gradescope import write_results
+from autograder.grading.record import read_report
 from autograder.sandbox.launcher import IsolationError, require_isolation
 from autograder.sandbox.pool import ServerPool
 
@@ -38,6 +40,7 @@ class BatchSummary:
     total: int
     skipped: int
     graded: int = 0
+    rechecked: int = 0  # checked again from their stored answers (only the checks or points changed)
     not_graded: list[str] = field(default_factory=list)  # stopped before their results were written
     failed: list[str] = field(default_factory=list)  # the grader failed on them: a zero result says so
     refused: list[str] = field(default_factory=list)  # unsafe input: nothing graded or written
@@ -46,12 +49,20 @@ class BatchSummary:
     sheet: Path | None = None
 
 
-def is_complete(entry: Entry, outdir: Path, assignment: Assignment) -> bool:
-    """True if this submission's results exist, are intact and belong to this file and rubric."""
-    data = read_results(results_path(outdir, entry))
-    if data is None or entry.path is None:
-        return data is not None
-    return data["extra_data"].get("fingerprint") == file_fingerprint(entry.path, assignment)
+def stored_grade(entry: Entry, outdir: Path, assignment: Assignment) -> bool | GradeReport:
+    """True if this submission's report exists, is intact and belongs to this file and rubric (and its
+    results.json, written before it, is there); a new report if only the checks, points or feedback
+    settings changed (re-checked from the stored answers, to be written); False if it must be graded."""
+    report = read_report(report_path(outdir, entry))
+    if report is None or not _intact(results_path(outdir, entry)):
+        return False
+    if entry.path is None:
+        return True
+    if report.data_digest != file_digest(entry.path):
+        return False
+    if report.fingerprint == digest_fingerprint(report.data_digest, assignment):
+        return True
+    return recheck(report, assignment) or False
 
 
 def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: int = 2, force: bool = False,
@@ -66,8 +77,17 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
     remove_partial_writes(outdir)  # a batch killed mid-write (SIGKILL) leaves its temporary file
     refuse_escapes(entries, outdir)
     refused = [e.key for e in entries if e.refused]
-    todo = [e for e in entries if not e.refused and (force or not is_complete(e, outdir, assignment))]
-    summary = BatchSummary(len(entries), len(entries) - len(todo) - len(refused), refused=refused)
+    todo: list[Entry] = []
+    rechecked = 0
+    for entry in (e for e in entries if not e.refused):
+        stored = False if force else stored_grade(entry, outdir, assignment)
+        if isinstance(stored, GradeReport):
+            write_outputs(stored, outdir / entry.key)
+            rechecked += 1
+        elif not stored:
+            todo.append(entry)
+    summary = BatchSummary(len(entries), len(entries) - len(todo) - len(refused) - rechecked, refused=refused,
+                           rechecked=rechecked)
     if not any(e.path for e in todo):
         if pool is not None:
             pool.close(wait=False)
@@ -87,6 +107,14 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         summary.sheet = outdir / SHEET
         summary.elapsed = time.monotonic() - start
     return summary
+
+
+def _intact(path: Path) -> bool:
+    """True if `path` holds a JSON object (a results.json written whole)."""
+    try:
+        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        return False
 
 
 def refuse_escapes(entries: list[Entry], outdir: Path) -> None:
@@ -162,7 +190,7 @@ class _Batch:
         if report is None or self.stop.is_set():
             self.summary.not_graded.append(entry.key)
             return
-        write_results(report, results_path(self.outdir, entry))
+        write_outputs(report, self.outdir / entry.key)
         if failed:
             self.summary.failed.append(entry.key)
             self.progress.note(f"{entry.key}: {report.failure}")

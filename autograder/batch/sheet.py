@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
 from autograder.batch.metadata import Student
+from autograder.grading.record import REPORT, read_report, write_report
+from autograder.grading.report import GradeReport
 from autograder.results.atomic import partial_glob, write_atomic
+from autograder.results.feedback_html import FEEDBACK, write_feedback
+from autograder.results.gradescope import write_results
 from autograder.results.failure import NOT_GRADED
 from autograder.results.text import printable
 
@@ -33,15 +36,16 @@ def results_path(outdir: Path, entry: Entry) -> Path:
     return outdir / entry.key / RESULTS
 
 
-def read_results(path: Path) -> dict | None:
-    """A results.json written by this grader, or None if missing or damaged."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("tests"), list) or not isinstance(data.get("extra_data"), dict):
-        return None
-    return data
+def report_path(outdir: Path, entry: Entry) -> Path:
+    return outdir / entry.key / REPORT
+
+
+def write_outputs(report: GradeReport, folder: Path, results_name: str = RESULTS) -> None:
+    """A submission's files in its folder: results.json and feedback.html, then report.json (a batch
+    takes a submission as complete once its report is there)."""
+    write_results(report, folder / results_name)
+    write_feedback(report, folder / FEEDBACK)
+    write_report(report, folder / REPORT)
 
 
 def text_cell(value: object) -> str:
@@ -64,14 +68,13 @@ def write_sheet(entries: list[Entry], outdir: Path, assignment: Assignment) -> C
     table = [["Name", "SID", "Email", "Submission", *ids, "Total Score", "Max Points", "Status", "Note"]]
     statuses: Counter[str] = Counter()
     for entry in entries:
-        data = None if entry.refused else read_results(results_path(outdir, entry))
-        if data is None:
+        report = None if entry.refused else read_report(report_path(outdir, entry))
+        if report is None:
             scores, total, status, note = [""] * len(ids), "", NOT_GRADED, entry.problem or "no results"
         else:
-            tests = [t for t in data["tests"] if isinstance(t, dict) and isinstance(t.get("number"), str)]
-            by_id = {t["number"]: t.get("score") for t in tests}
-            scores, total = [number_cell(by_id.get(i)) for i in ids], number_cell(data.get("score"))
-            status, note = str(data["extra_data"].get("status", "")), str(data["extra_data"].get("note", ""))
+            by_id = {q.question.id: q.score for q in report.questions}
+            scores, total = [number_cell(by_id.get(i)) for i in ids], number_cell(report.score)
+            status, note = report.status()
         statuses[status] += 1
         for student in entry.students or [Student()]:
             table.append([*map(text_cell, (student.name, student.sid, student.email, entry.key)), *scores, total,
@@ -84,6 +87,7 @@ def write_sheet(entries: list[Entry], outdir: Path, assignment: Assignment) -> C
 
 def remove_partial_writes(outdir: Path) -> None:
     """Delete the temporary files a batch killed mid-write (SIGKILL) left in OUTDIR."""
-    for pattern in (partial_glob(SHEET), f"*/{partial_glob(RESULTS)}"):
+    for pattern in (partial_glob(SHEET), f"*/{partial_glob(RESULTS)}", f"*/{partial_glob(FEEDBACK)}",
+                    f"*/{partial_glob(REPORT)}"):
         for tmp in outdir.glob(pattern):
             tmp.unlink(missing_ok=True)

@@ -10,18 +10,19 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.checks.compare import explain_close
+from autograder.checks.compare import max_error
+from autograder.checks.parts import Heatmap, Numbers, Part, PartKind, Reveal
 from autograder.checks.values import Answer
 
+MAX_KEPT = 1000  # elements of an array kept in a part or figure (larger ones are described by shape)
 
-@dataclass(frozen=True)
-class Part:
-    """One graded criterion of a question."""
 
-    passed: bool
-    message: str
-    weight: float = 1.0
-    required: bool = False
+def numbers(a: np.ndarray | None) -> Numbers | None:
+    """An array as plain nested lists of floats, or None if there is none or it is too large to keep."""
+    if a is None:
+        return None
+    a = np.asarray(a, dtype=np.float64)
+    return a.tolist() if a.size <= MAX_KEPT else None
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,18 @@ class CallResult:
 
 @dataclass
 class Context:
-    """Everything a check needs about one question, and where it records its parts."""
+    """Everything a check needs about one question, and where it records its parts.
+
+    `answers`: every question's answer by id; `seen`: the variables the question's `inspect`
+    setting reads beside its answer (to explain a failure, never to score it)."""
 
     answer: Answer
     answers: dict[str, Answer]
     tolerance: float
     calls: list[CallResult] = field(default_factory=list)
+    seen: dict[str, Answer] = field(default_factory=dict)
     parts: list[Part] = field(default_factory=list)
+    figures: list[Heatmap] = field(default_factory=list)
 
     def matrix(self, answer: Answer | None = None) -> np.ndarray:
         """The answer as a 2-D array: a 1-D vector counts as one row."""
@@ -50,20 +56,42 @@ class Context:
         return np.atleast_2d(a)
 
     def close(self, what: str, actual: np.ndarray, expected: np.ndarray, *, weight: float = 1.0,
-              required: bool = False, tol: float | None = None) -> bool:
-        """Record whether `actual` is within tolerance of `expected`, explained."""
-        ok, text = explain_close(what, actual, expected, self.tolerance if tol is None else tol)
-        self.parts.append(Part(ok, text, weight, required))
+              required: bool = False, tol: float | None = None, hint: str | None = None,
+              reason: str = "", reveals: Reveal = Reveal.SCORE) -> bool:
+        """Record whether `actual` is within tolerance of `expected` (max abs error); `hint` is
+        shown if it is not."""
+        tol = self.tolerance if tol is None else tol
+        same_shape = np.shape(actual) == np.shape(expected)
+        err, at = max_error(actual, expected) if same_shape else (None, ())
+        ok = err is not None and err <= tol
+        self.parts.append(Part(PartKind.VALUE, ok, what, weight, required, numbers(expected), numbers(actual),
+                               err, list(at) if err is not None else None, tol, not same_shape, None if ok else hint,
+                               reason or (what if same_shape else f"{what}: wrong shape"), reveals))
         return ok
 
-    def require(self, ok: bool, message: str, *, weight: float = 0.0) -> bool:
+    def require(self, ok: bool, what: str, *, weight: float = 0.0, hint: str | None = None, reason: str = "",
+                reveals: Reveal = Reveal.SCORE) -> bool:
         """Record a criterion that, if failed, makes the whole question score zero."""
-        self.parts.append(Part(bool(ok), message, weight, True))
+        self.parts.append(Part(PartKind.CONDITION, bool(ok), what, weight, True, hint=None if ok else hint,
+                               reason=reason, reveals=reveals))
         return bool(ok)
 
-    def note(self, message: str) -> None:
-        """Add an explanation that does not affect the score."""
-        self.parts.append(Part(True, message, 0.0))
+    def credit(self, ok: bool, what: str, *, weight: float = 1.0, hint: str | None = None, reason: str = "",
+               reveals: Reveal = Reveal.SCORE) -> bool:
+        """Record a criterion worth `weight` of the question's points."""
+        self.parts.append(Part(PartKind.CONDITION, bool(ok), what, weight, hint=None if ok else hint,
+                               reason=reason, reveals=reveals))
+        return bool(ok)
+
+    def note(self, message: str, *, reveals: Reveal = Reveal.SCORE) -> None:
+        """Add an explanation that does not affect the score (dropped where `reveals` is not allowed)."""
+        self.parts.append(Part(PartKind.NOTE, True, message, 0.0, reveals=reveals))
+
+    def heatmap(self, title: str, got: np.ndarray, expected: np.ndarray | None = None, *,
+                xlabel: str = "Keys", ylabel: str = "Queries") -> None:
+        """Show attention weights (queries x keys) next to the weights that would pass."""
+        self.figures.append(Heatmap(title, numbers(np.atleast_2d(got)),
+                                    None if expected is None else numbers(np.atleast_2d(expected)), xlabel, ylabel))
 
 
 CheckFn = Callable[[Context], None]

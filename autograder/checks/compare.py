@@ -1,4 +1,4 @@
-"""Explained numeric comparisons: what was expected, what came out, how far off."""
+"""Numeric comparisons and their compact rendering."""
 from __future__ import annotations
 
 import numpy as np
@@ -20,15 +20,3 @@ def max_error(actual: np.ndarray, expected: np.ndarray) -> tuple[float, tuple[in
     diff = np.where(np.isnan(diff), np.inf, diff)
     where = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
     return (float(diff.max()) if diff.size else 0.0), tuple(int(i) for i in where)
-
-
-def explain_close(what: str, actual: np.ndarray, expected: np.ndarray, tol: float) -> tuple[bool, str]:
-    """Compare within `tol` (max abs error) and say so in words a student can act on."""
-    if np.shape(actual) != np.shape(expected):
-        return False, f"{what}: expected shape {np.shape(expected)}, got {np.shape(actual)}"
-    err, where = max_error(actual, expected)
-    verdict = "within" if err <= tol else "exceeds"
-    at = f" at index {list(where)}" if len(where) else ""
-    text = (f"{what}: expected {fmt(expected)}, got {fmt(actual)}; "
-            f"max abs error {err:.4g}{at} {verdict} tolerance {tol:g}")
-    return err <= tol, text

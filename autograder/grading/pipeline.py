@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import itertools
 import time
@@ -10,10 +11,14 @@ from pathlib import Path
 from typing import Iterator
 
 from autograder.assignment import Assignment, Question
-from autograder.checks.api import CallResult, Context, Part
+import numpy as np
+
+from autograder.checks.api import CallResult, Context
+from autograder.checks.parts import Heatmap, Part, PartKind, redact_figure, redact_part
 from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
-from autograder.grading.report import GradeReport, QuestionResult, score_parts
+from autograder.grading.report import (AnswerRecord, CallRecord, GradeReport, Message, QuestionResult, Severity,
+                                       score_parts)
 from autograder.locate import Located, Target, find_inert, locate
 from autograder.sandbox.launcher import Connection, require_isolation
 from autograder.sandbox.pool import ServerPool
@@ -31,12 +36,16 @@ MAX_SPOTS = 4  # failed statements named in a status note (three, then "…")
 PREPARE_SECONDS = 10.0  # the grader's CPU time for reading, splitting, locating and compiling one file
 
 
+def cap(text: str) -> str:
+    """At most MAX_CHARS of `text`, saying how many more there were."""
+    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + f"… ({len(text) - MAX_CHARS} more characters)"
+
+
 def capped(texts: list[str], most: int, what: str, total: int | None = None) -> list[str]:
     """At most `most` texts of at most MAX_CHARS each, then how many more there were (of `total`,
     when `texts` holds only the first ones)."""
     total = len(texts) if total is None else total
-    kept = [t if len(t) <= MAX_CHARS else t[:MAX_CHARS] + f"… ({len(t) - MAX_CHARS} more characters)"
-            for t in texts[:most]]
+    kept = [cap(t) for t in texts[:most]]
     return kept + ([f"… {total - most} more {what} omitted"] if total > most else [])
 
 
@@ -62,7 +71,7 @@ class Prepared:
     """A submission read, split, located and compiled: all the grading that needs no child process."""
 
     name: str
-    fingerprint: str
+    digest: str  # data_digest of the file
     seconds: float  # spent preparing
     submission: Submission | None = None
     cells: list[Cell] = field(default_factory=list)
@@ -96,14 +105,14 @@ def prepare_file(path: Path, assignment: Assignment) -> Prepared:
         budget.check("reading the file")
         cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
         budget.check("finding the questions")
-        inputs = {q.id: assignment.registry.inputs[q.id]() for q in assignment.questions
-                  if q.is_function and q.id in assignment.registry.inputs}
+        inputs = {q.id: assignment.inputs[q.id]() for q in assignment.questions
+                  if q.is_function and q.id in assignment.inputs}
         plan = build_plan(cells, where, assignment, inputs)
         plan.compile()
         budget.check("compiling the cells")
     except (SubmissionError, OverBudget) as e:
-        return Prepared(path.name, fingerprint(data, assignment), time.monotonic() - start, problem=str(e))
-    return Prepared(path.name, fingerprint(data, assignment), time.monotonic() - start,
+        return Prepared(path.name, data_digest(data), time.monotonic() - start, problem=str(e))
+    return Prepared(path.name, data_digest(data), time.monotonic() - start,
                     submission, cells, where, inputs, plan)
 
 
@@ -115,30 +124,35 @@ def grade_prepared(prepared: Prepared, assignment: Assignment, pool: ServerPool,
         report = unreadable(assignment, prepared.name, prepared.problem, public_only)
     else:
         report = pool.run(lambda conn: grade_submission(prepared, assignment, conn, public_only))
-    report.fingerprint = prepared.fingerprint
+    report.data_digest = prepared.digest
+    report.fingerprint = digest_fingerprint(prepared.digest, assignment)
+    report.run_config = assignment.run_fingerprint
     report.execution_time = prepared.seconds + time.monotonic() - start
     return report
 
 
-def fingerprint(data: bytes | None, assignment: Assignment) -> str:
-    """Identifies a grade: the submission's bytes (None: unreadable), the assignment's config and
-    checks, the grader."""
-    h = hashlib.sha256(assignment.fingerprint.encode())
-    h.update(b"<unreadable>" if data is None else data)
-    return h.hexdigest()[:32]
+def data_digest(data: bytes | None) -> str:
+    """Identifies a submission's bytes (None: unreadable)."""
+    return hashlib.sha256(b"<unreadable>" if data is None else data).hexdigest()[:32]
 
 
-def file_fingerprint(path: Path, assignment: Assignment) -> str:
-    """The fingerprint grading `path` now would give its results."""
+def digest_fingerprint(digest: str, assignment: Assignment) -> str:
+    """Identifies a grade: the submission's `data_digest`, the assignment's config and checks, the grader."""
+    return hashlib.sha256(f"{assignment.fingerprint}\0{digest}".encode()).hexdigest()[:32]
+
+
+def file_digest(path: Path) -> str:
+    """The data_digest grading `path` now would give its report."""
     try:
-        return fingerprint(read_submission(path), assignment)
+        return data_digest(read_submission(path))
     except SubmissionError:
-        return fingerprint(None, assignment)
+        return data_digest(None)
 
 
 def unreadable(assignment: Assignment, name: str, message: str, public_only: bool = False) -> GradeReport:
     """The report for a file that could not be read at all: every question at zero, one clear reason."""
-    results = [QuestionResult(q, 0.0, [f"Not graded: {message}"]) for q in assignment.questions]
+    results = [QuestionResult(q.info, 0.0, messages=[Message(Severity.ERROR, f"Not graded: {cap(message)}")],
+                              cell=None) for q in assignment.questions]
     return GradeReport(assignment.name, name, "unreadable", results, failure=message, public_only=public_only)
 
 
@@ -157,24 +171,42 @@ def check_outcome(prepared: Prepared, outcome: RunOutcome, assignment: Assignmen
     assert submission is not None
     quote = _Quoter(cells)
     answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
+    seen = {q.id: {name: decode_wire(name, outcome.captures.get(inspect_key(q.id, name)), MAX_ELEMENTS)
+                   for name in q.inspect} for q in assignment.questions}
     inert = find_inert(submission.inert, [Target(q.id, q.prompt, q.answer) for q in assignment.questions
                                           if where[q.id].cell is None])
+    skipped = [(i, CellStatus.SYNTAX, {"type": "SyntaxError", "line": line, "message": "SyntaxError"})
+               for i, cell in enumerate(prepared.plan.compile()) for line, _ in cell["notes"]] if prepared.plan else []
+    failures = sorted(skipped + [(i, status, error) for i, report in sorted(outcome.cells.items())
+                                 for status, error in _failures(report)], key=lambda f: f[0])
     results = [
-        grade_question(q, answers, outcome, quote, where[q.id], assignment, inputs, public_only, inert.get(q.id))
+        grade_question(q, answers, seen[q.id], outcome, quote, where[q.id], assignment, inputs, public_only,
+                       inert.get(q.id), _earlier(failures, where[q.id].cell, quote))
         for q in assignment.questions
     ]
     notes = _notes(submission, outcome, quote, _readers(assignment, where), assignment)
     if outcome.tampering:
         notes.append(f"Your code wrote to the grader's private channel; ignored ({outcome.tampering}).")
-    skipped = [(i, CellStatus.SYNTAX, {"type": "SyntaxError", "line": line})  # code recovered around
-               for i, cell in enumerate(prepared.plan.compile()) for line, _ in cell["notes"]] if prepared.plan else []
-    failures = sorted(skipped + [(i, status, error) for i, report in sorted(outcome.cells.items())
-                                 for status, error in _failures(report)], key=lambda f: f[0])
     spots = [f"{_at(cells[i], error['line'])}: {error['type']}" for i, _, error in failures[:MAX_SPOTS]]
     trouble = {status for _, status, _ in failures} | ({outcome.failure.status} if outcome.failure else set())
     return GradeReport(assignment.name, submission.path_name, submission.format, results, notes,
                        outcome.output, outcome.failure.message if outcome.failure else None, trouble,
                        spots, isolation=isolation, public_only=public_only)
+
+
+def _earlier(failures: list[tuple[int, CellStatus, dict]], cell: int | None, quote: _Quoter) -> str | None:
+    """The first failed statement before cell `cell` (anywhere, for an answer read at the end), named."""
+    for i, _, error in failures:
+        if cell is None or i < cell:
+            return f"{_at(quote.cells[i], error['line'])} failed: {error.get('message') or error['type']}" \
+                   f"{quote(i, error['line'])}"
+        break
+    return None
+
+
+def inspect_key(question_id: str, name: str) -> str:
+    """The key a variable inspected beside a question's answer is reported under."""
+    return f"{question_id}:{name}"
 
 
 def _failures(report: CellReport) -> list[tuple[CellStatus, dict]]:
@@ -252,48 +284,98 @@ def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignm
             call = Call(q.id, q.answer, inputs.get(q.id, []))
             (plan.final_calls if loc.cell is None else plan.calls.setdefault(loc.cell, [])).append(call)
         else:
-            cap = Capture(q.id, q.answer)
-            (plan.final_captures if loc.cell is None else plan.captures.setdefault(loc.cell, [])).append(cap)
+            caps = [Capture(q.id, q.answer), *(Capture(inspect_key(q.id, n), n) for n in q.inspect)]
+            (plan.final_captures if loc.cell is None else plan.captures.setdefault(loc.cell, [])).extend(caps)
     return plan
 
 
-def grade_question(q: Question, answers: dict[str, Answer], outcome: RunOutcome, quote: _Quoter,
-                   loc: Located, assignment: Assignment, inputs: dict[str, list],
-                   public_only: bool, inert: Cell | None) -> QuestionResult:
-    """Public checks, then (unless public_only) the hidden check; explain everything. `inert`: a
-    Raw or Markdown cell holding the answer, when no code cell does."""
-    lines = [_where(q, loc, quote.cells, inert)]
+def grade_question(q: Question, answers: dict[str, Answer], seen: dict[str, Answer], outcome: RunOutcome,
+                   quote: _Quoter, loc: Located, assignment: Assignment, inputs: dict[str, list],
+                   public_only: bool, inert: Cell | None, earlier: str | None) -> QuestionResult:
+    """How the answer was obtained, then the public and (unless public_only) hidden checks. `inert`:
+    a Raw or Markdown cell holding the answer, when no code cell does; `earlier`: the first failed
+    statement before the question's cell, named as a possible cause if the question fails."""
+    messages = [_where(q, loc, quote.cells, inert)]
     status: CellStatus | None = None
     if loc.cell is not None:
         report = outcome.cells.get(loc.cell) or CellReport()
         status = report.status
-        lines += _cell_trouble(report, quote, loc.cell)
+        messages += _cell_trouble(report, quote, loc.cell)
     if outcome.failure:
-        lines.append(f"Grading stopped early: your code {outcome.failure.message}.")
-    answer = answers[q.id]
+        messages.append(Message(Severity.ERROR, f"Grading stopped early: your code {outcome.failure.message}."))
+    answer, calls = answers[q.id], None
     if q.is_function:
-        calls, parts = _function_calls(q, outcome, inputs.get(q.id, []))
-    else:
-        calls, parts = [], public_parts(answer, q.shapes)
+        answer, calls = _function_calls(q, outcome, inputs.get(q.id, []))
+    records = None if calls is None else [CallRecord(c.output and AnswerRecord.of(c.output), c.error) for c in calls]
+    ran = QuestionResult(q.info, 0.0, messages=[Message(m.severity, cap(m.text)) for m in messages], cell=status,
+                         answer=AnswerRecord.of(answer), seen={n: AnswerRecord.of(a) for n, a in seen.items()},
+                         calls=records, earlier=earlier)
+    return checked(q, ran, answer, answers, seen, calls, assignment, public_only)
+
+
+def checked(q: Question, ran: QuestionResult, answer: Answer, answers: dict[str, Answer], seen: dict[str, Answer],
+            calls: list[CallResult] | None, assignment: Assignment, public_only: bool = False) -> QuestionResult:
+    """`ran` (what the run gave for question `q`) with its checks done: parts, figures, score, causes."""
+    parts, figures, score = check_question(q, answer, answers, seen, calls, assignment, public_only)
+    causes = _causes(q, answer, answers, ran.earlier) if not public_only and score < q.points else []
+    return dataclasses.replace(ran, question=q.info, score=score, parts=parts, figures=figures, causes=causes)
+
+
+def check_question(q: Question, answer: Answer, answers: dict[str, Answer], seen: dict[str, Answer],
+                   calls: list[CallResult] | None, assignment: Assignment,
+                   public_only: bool = False) -> tuple[list[Part], list[Heatmap], float]:
+    """The trusted checks of one question on plain data (also what a regrade reruns): its parts
+    and figures, as the question's `reveal` setting allows, and its score."""
+    parts = _public(q, answer, calls)
+    figures: list[Heatmap] = []
     if not public_only and all(p.passed for p in parts):
-        ctx = Context(answer, answers, q.tolerance, calls)
+        ctx = Context(answer, answers, q.tolerance, calls or [], seen)
         assignment.registry.checks[q.id](ctx)
-        parts += ctx.parts
-    lines += [p.message if not (p.weight or p.required) else ("✓ " if p.passed else "✗ ") + p.message
-              for p in parts if p.message]
+        parts, figures = parts + ctx.parts, ctx.figures
     score = 0.0 if public_only else score_parts(parts, q.points, q.partial_credit)
-    return QuestionResult(q, score, capped(lines, MAX_LINES, "lines"), status)
+    kept = [r for r in (redact_part(p, q.reveal) for p in parts) if r is not None]
+    shown = [r for r in (redact_figure(f, q.reveal) for f in figures) if r is not None]
+    return kept[:MAX_LINES], shown[:MAX_LINES], score
 
 
-def _where(q: Question, loc: Located, cells: list[Cell], inert: Cell | None) -> str:
+def _public(q: Question, answer: Answer, calls: list[CallResult] | None) -> list[Part]:
+    """The public checks: a value answer is numbers of a usable shape; a function answer is a function."""
+    if not q.is_function:
+        return public_parts(answer, q.shapes)
+    if calls is None:
+        problem = answer.problem if not answer.usable else f"`{q.answer}` is a {answer.describe()}, not a function"
+        return [Part(PartKind.CONDITION, False, problem or f"`{q.answer}` is not a function", 0.0, True,
+                     reason=f"`{q.answer}` is not a function")]
+    return [Part(PartKind.CONDITION, True, f"`{q.answer}` is a function", 0.0, True)]
+
+
+def _causes(q: Question, answer: Answer, answers: dict[str, Answer], earlier: str | None) -> list[Message]:
+    """Causes of a failure that lie outside the question's own cell (capped like every message)."""
+    causes = []
+    if answer.usable and not np.isfinite(answer.array).all():
+        for dep in q.uses:
+            used = answers[dep]
+            if used.usable and used.array.size and not used.array.any():
+                causes.append(Message(Severity.WARNING, f"Your answer to {dep} (`{used.name}`) is all zeros: "
+                                                        "normalising it divides 0 by 0, which gives NaN."))
+    if earlier:
+        causes.append(Message(Severity.WARNING, cap(f"Earlier in your file, {earlier}. Fix that first: what runs "
+                                                    "before this cell decides what it sees.")))
+    return causes
+
+
+def _where(q: Question, loc: Located, cells: list[Cell], inert: Cell | None) -> Message:
     if loc.cell is None:
         if inert is not None:
-            return (f"Your answer to {q.id} is in {inert.base}, which Jupyter and Colab never run: make it a "
-                    f"Code cell. Used the value `{q.answer}` had at the end of your file.")
-        return (f"Could not find the cell for {q.id} (its prompt comment and an assignment to `{q.answer}` "
-                f"are missing); used the value `{q.answer}` had at the end of your file.")
+            return Message(Severity.WARNING, f"Your answer to {q.id} is in {inert.base}, which Jupyter and Colab "
+                                             f"never run: make it a Code cell. Used the value `{q.answer}` had at "
+                                             "the end of your file.")
+        return Message(Severity.WARNING, f"Could not find the cell for {q.id} (its prompt comment and an "
+                                         f"assignment to `{q.answer}` are missing); used the value `{q.answer}` "
+                                         "had at the end of your file.")
     how = "by its prompt" if loc.how == "prompt" else f"where `{q.answer}` is assigned (its prompt is missing)"
-    return f"Answer read from `{q.answer}` right after your cell at {cells[loc.cell].label} ({how})."
+    return Message(Severity.INFO, f"Answer read from `{q.answer}` right after your cell at {cells[loc.cell].label} "
+                                  f"({how}).")
 
 
 class _Quoter:
@@ -321,31 +403,31 @@ class _Quoter:
         return f" (`{text[:200]}`)" if text else ""
 
 
-def _cell_trouble(report: CellReport, quote: _Quoter, index: int) -> list[str]:
+def _cell_trouble(report: CellReport, quote: _Quoter, index: int) -> list[Message]:
     if report.status == CellStatus.NOT_RUN:
-        return ["✗ That cell never ran."]
+        return [Message(Severity.ERROR, "That cell never ran.")]
     err = report.error
     if report.status == CellStatus.OK or err is None:
         return []
     at = f" at line {err['line']}" if err["line"] is not None else ""
     code = quote(index, err["line"])
     if report.status == CellStatus.SYNTAX:
-        return [f"✗ That cell has a {err['type']}{at}{code}, so it did not run."]
+        return [Message(Severity.ERROR, f"That cell has a {err['type']}{at}{code}, so it did not run.")]
     if report.status in (CellStatus.TIMEOUT, CellStatus.CRASHED):
         if err["line"] is None:
-            return [f"✗ That cell {err['message']}."]
-        return [f"! That cell {err['message']}{at}{code}; its answer is read as it was before that line."]
-    return [f"! That cell raised {err['message']}{at}{code}; its answer is read as the cell left it."]
+            return [Message(Severity.ERROR, f"That cell {err['message']}.")]
+        return [Message(Severity.WARNING, f"That cell {err['message']}{at}{code}; its answer is read as it was "
+                                          "before that line.")]
+    return [Message(Severity.WARNING, f"That cell raised {err['message']}{at}{code}; its answer is read as the "
+                                      "cell left it.")]
 
 
-def _function_calls(q: Question, outcome: RunOutcome, inputs: list) -> tuple[list[CallResult], list[Part]]:
-    """Decode a function answer's calls; public part: the name is bound to a function."""
+def _function_calls(q: Question, outcome: RunOutcome, inputs: list) -> tuple[Answer, list[CallResult] | None]:
+    """What the function answer's name held, and its calls (None: it is not a function)."""
     event = decode_call(outcome.calls.get(q.id), len(inputs))
     if event is None or event.outcomes is None:
-        found = decode_wire(q.answer, event.value if event else None, MAX_ELEMENTS)
-        problem = found.problem if not found.usable else f"`{q.answer}` is a {found.describe()}, not a function"
-        return [], [Part(False, problem or f"`{q.answer}` is not a function", required=True)]
+        return decode_wire(q.answer, event.value if event else None, MAX_ELEMENTS), None
     calls = [CallResult(args, None, r.error) if r.error is not None
              else CallResult(args, decode_wire(f"{q.answer}(...)", r.value, MAX_ELEMENTS))
              for args, r in zip(inputs, event.outcomes)]
-    return calls, [Part(True, f"`{q.answer}` is a function", 0.0, True)]
+    return Answer(q.answer, None, problem=f"`{q.answer}` is a function"), calls

@@ -1,4 +1,5 @@
-"""Gradescope's results.json format (one test per question)."""
+"""Gradescope's results.json format: one test per question, its output the question's HTML feedback
+(with its heatmaps as data URIs), and the summary with the student's printed output as text."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,8 @@ from pathlib import Path
 from autograder import __version__
 from autograder.grading.report import GradeReport
 from autograder.results.atomic import write_json
+from autograder.results.explain import question_lines
+from autograder.results.feedback_html import question_html
 
 MAX_STUDENT_OUTPUT = 8000
 MAX_BYTES = 1_000_000  # results.json as written (UTF-8 JSON); Gradescope's practical limit
@@ -15,7 +18,7 @@ SHORTENED = "\n[... shortened: results.json is kept under 1 MB]"
 
 def results_json(report: GradeReport) -> dict:
     """The results.json document for `report`, at most MAX_BYTES when written."""
-    return _fit(_document(report))
+    return _fit(_document(report), report)
 
 
 def _document(report: GradeReport) -> dict:
@@ -27,8 +30,8 @@ def _document(report: GradeReport) -> dict:
             "score": q.score,
             "max_score": q.question.points,
             "status": "passed" if q.passed else "failed",
-            "output": "\n".join(q.lines),
-            "output_format": "text",
+            "output": question_html(q),
+            "output_format": "html",
             "visibility": q.question.visibility,
         }
         for q in report.questions
@@ -38,7 +41,7 @@ def _document(report: GradeReport) -> dict:
         "execution_time": round(report.execution_time, 3),
         "output": _summary(report),
         "output_format": "text",
-        "test_output_format": "text",
+        "test_output_format": "html",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -70,11 +73,20 @@ def _summary(report: GradeReport) -> str:
     return "\n".join(lines)
 
 
-def _fit(doc: dict) -> dict:
-    """`doc` with its longest outputs shortened until it fits in MAX_BYTES (every text is capped
-    upstream; this bounds what escaping and many questions add up to)."""
+def _fit(doc: dict, report: GradeReport) -> dict:
+    """`doc` made to fit in MAX_BYTES (every text is capped upstream; this bounds what pictures,
+    escaping and many questions add up to): first without pictures, then with its longest outputs
+    shortened, a question's HTML replaced by its text first (text is cut anywhere, HTML is not)."""
+    if _size(doc) > MAX_BYTES:
+        for test, q in zip(doc["tests"], report.questions):
+            test["output"] = question_html(q, images=False)
+    holders = [doc, *doc["tests"]]
     while (size := _size(doc)) > MAX_BYTES:
-        holder = max([doc, *doc["tests"]], key=lambda d: _size(d["output"]))
+        i = max(range(len(holders)), key=lambda i: _size(holders[i]["output"]))
+        holder = holders[i]
+        if holder["output_format"] == "html":  # a test (the summary is text)
+            holder["output"], holder["output_format"] = "\n".join(question_lines(report.questions[i - 1])), "text"
+            continue
         text = holder["output"].removesuffix(SHORTENED)
         if not text:
             break  # only what the config names is left (question titles): nothing of the student's

@@ -15,7 +15,8 @@ def print_batch(summary: BatchSummary, outdir: Path) -> None:
     """Counts by status, speed, the submissions that need attention, and where the sheet is."""
     rate = summary.graded / summary.elapsed if summary.elapsed > 0 else 0
     statuses = ", ".join(f"{n} {printable(s)}" for s, n in sorted(summary.statuses.items()))
-    click.echo(f"{summary.total} submissions: {summary.graded} graded now ({rate:.1f}/s), "
+    again = f"{summary.rechecked} re-checked from their stored answers, " if summary.rechecked else ""
+    click.echo(f"{summary.total} submissions: {summary.graded} graded now ({rate:.1f}/s), {again}"
                f"{summary.skipped} already complete; {statuses}")
     for names, what in ((summary.failed, "The grader failed on (please report; a rerun retries them)"),
                         (summary.refused, "Refused (unsafe names; see Note in grades.csv)"),

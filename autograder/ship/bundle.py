@@ -1,7 +1,9 @@
-"""The grading bundle: the config of one assignment and its checks, without solutions.
+"""The grading bundle: the config of one assignment and its checks, without solutions; and the
+student kit: the same config without the checks, beside the student notebook.
 
-It is what a grading machine needs, and all it gets: no master notebook, no reference
-solutions, no sample submissions, no student notebook.
+The bundle is what a grading machine needs, and all it gets: no master notebook, no reference
+solutions, no sample submissions, no student notebook. The kit is what a student needs to run
+`autograder check` before handing in.
 """
 from __future__ import annotations
 
@@ -19,25 +21,43 @@ AUTHORING_ONLY = {"notebook", "master", "solutions", "samples"}
 
 def write_bundle(assignment: Assignment, dest: Path) -> None:
     """Write `dest/grading_config.yaml` (defaults + this assignment only) and the checks it names."""
+    checks = Path("assignments") / assignment.name / "checks.py"
+    (dest / checks).parent.mkdir(parents=True, exist_ok=True)
+    _ = assignment.registry  # a ConfigError saying so if the checks are missing or broken
+    assert assignment.checks_path is not None
+    shutil.copyfile(assignment.checks_path, dest / checks)
+    _write_config(assignment, dest, checks, "Grading bundle")
+
+
+def write_student_kit(assignment: Assignment, dest: Path) -> list[Path]:
+    """Write `dest/grading_config.yaml` without checks and the student notebook; the files written."""
+    dest.mkdir(parents=True, exist_ok=True)
+    written = [_write_config(assignment, dest, None, "Student kit")]
+    if assignment.notebook is not None and assignment.notebook.is_file():
+        shutil.copyfile(assignment.notebook, dest / assignment.notebook.name)
+        written.append(dest / assignment.notebook.name)
+    return written
+
+
+def _write_config(assignment: Assignment, dest: Path, checks: Path | None, what: str) -> Path:
+    """`dest/grading_config.yaml`: the defaults and this assignment's grading settings, naming `checks`."""
     config = load_config(assignment.config_path)
     block = config.assignments[assignment.name]
-    checks = Path("assignments") / assignment.name / "checks.py"
     data = {
         "defaults": config.defaults.model_dump(mode="json"),
         "assignments": {
             assignment.name: {
-                **block.model_dump(mode="json", exclude=AUTHORING_ONLY, exclude_defaults=True),
-                "checks": checks.as_posix(),
+                **block.model_dump(mode="json", exclude=AUTHORING_ONLY | {"checks"}, exclude_defaults=True),
+                **({"checks": checks.as_posix()} if checks else {}),
             }
         },
     }
-    (dest / checks).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(assignment.checks_path, dest / checks)
-    header = f"# Grading bundle of {assignment.name}, written by autograder from {assignment.config_path.name}.\n"
+    header = f"# {what} of {assignment.name}, written by autograder from {assignment.config_path.name}.\n"
     text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None,
                                    width=float("inf"))
     (dest / CONFIG_NAME).write_text(text, encoding="utf-8")
     load_config(dest / CONFIG_NAME)
+    return dest / CONFIG_NAME
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,87 @@
+"""The course report as ONE self-contained HTML page: CSS inline, pictures as data URIs, no script.
+
+Everything that comes from the reports (file names, students' names, messages) is untrusted: the
+template escapes it (autoescape), and every value is first stripped of control characters.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from autograder.course.exports import Export
+from autograder.course.load import Rubric, Submission
+from autograder.course import plots, stats
+from autograder.results.text import printable
+
+TEMPLATES = Path(__file__).parent / "templates"
+LISTED = 100  # rows per table of submissions (the rest are counted; grades.csv has them all)
+REASONS = 5  # failure reasons shown per question
+_TICKS = re.compile(r"`([^`<>&]+)`")  # `code` in a reason or note (matched after escaping)
+
+
+@dataclass(frozen=True)
+class Files:
+    """The files written beside the page (names relative to it) and what the imports left out."""
+
+    sheet: str
+    gradescope: str
+    canvas: str
+    gradescope_export: Export
+    canvas_export: Export
+
+
+def render_page(rubric: Rubric, submissions: list[Submission], files: Files) -> str:
+    """The page's HTML."""
+    scores = stats.totals(submissions)
+    mean = sum(scores) / len(scores) if scores else None
+    per_question = stats.question_stats(submissions, rubric.questions)
+    return _environment().get_template("course.html.j2").render(
+        rubric=rubric,
+        count=len(submissions),
+        students=sum(len(s.students) for s in submissions),
+        readable=sum(s.readable for s in submissions),
+        statuses=stats.status_counts(submissions),
+        scores=scores,
+        mean=mean,
+        median=statistics.median(scores) if scores else None,
+        full=sum(s >= rubric.max_points - stats.EPS for s in scores),
+        histogram=plots.score_histogram_png(stats.score_histogram(scores, rubric.max_points), rubric.max_points, mean)
+        if scores else None,
+        questions=per_question,
+        questions_plot=plots.questions_png(per_question) if any(q.graded for q in per_question) else None,
+        reasons={q.info.id: stats.failure_reasons(submissions, q.info.id, REASONS) for q in per_question},
+        attention=stats.needing_attention(submissions),
+        timing=stats.timing(submissions),
+        slowest=stats.slowest(submissions),
+        files=files,
+        listed=LISTED,
+    )
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=lambda v: printable(v) if isinstance(v, str) else v)
+    env.filters["students"] = lambda s: ", ".join(st.name or st.email or st.sid for st in s.students) or "—"
+    env.filters["num"] = lambda x: f"{x:g}"
+    env.filters["grouped"] = grouped
+    env.filters["ticks"] = ticks
+    return env
+
+
+def ticks(text: str) -> Markup:
+    """`text` escaped, with its `code` spans set in code type."""
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(printable(text)))))
+
+
+def grouped(skipped: list[tuple[str, str]], examples: int = 5) -> list[tuple[str, int, list[str]]]:
+    """Skipped submissions by reason, most common first: (reason, how many, the first few)."""
+    by_reason: dict[str, list[str]] = {}
+    for key, why in skipped:
+        by_reason.setdefault(why, []).append(key)
+    return sorted(((why, len(keys), keys[:examples]) for why, keys in by_reason.items()), key=lambda g: -g[1])
