@@ -5,6 +5,7 @@ Every user mistake (unknown key, wrong type, missing file) becomes a one-line
 """
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
@@ -142,9 +143,20 @@ def _field_path(loc: tuple) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _one_line(err: ValidationError, source: Path, raw: dict) -> str:
-    first = err.errors()[0]
+def _one_line(err: ValidationError, source: Path, raw: dict, tree: yaml.Node | None) -> str:
+    """The most useful error, on one line with its line number: a misspelt key is reported as
+    unknown (with the close match it was meant to be), not as the required key it hides."""
+    errors = err.errors()
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = unknown[0] if unknown else errors[0]
     loc = list(first["loc"])
+    line = _line_of(tree, loc)
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        missing = [str(e["loc"][-1]) for e in errors
+                   if e["type"] == "missing" and list(e["loc"][:-1]) == loc[:-1]]
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
+        msg = "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
     # Name questions by their id rather than their list index.
     if len(loc) >= 4 and loc[0] == "assignments" and loc[2] == "questions" and isinstance(loc[3], int):
         try:
@@ -152,27 +164,46 @@ def _one_line(err: ValidationError, source: Path, raw: dict) -> str:
             loc[3] = f"[{qid}]"
         except (KeyError, IndexError, TypeError):
             pass
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key"
-    return f"{source}: {_field_path(tuple(loc))}: {msg}"
+    where = f"{source}:{line}" if line else f"{source}"
+    return f"{where}: {_field_path(tuple(loc))}: {msg}"
+
+
+def _line_of(node: yaml.Node | None, loc: list) -> int | None:
+    """The 1-based line of the YAML node at path `loc` (the deepest one found on the way)."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if found is None:
+                break
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def load_config(path: Path | str) -> GradingConfig:
     """Parse and validate the config file; relative paths resolve against its folder."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else f"{path}"
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     try:
         config = GradingConfig.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_one_line(e, path, raw)) from None
+        raise ConfigError(_one_line(e, path, raw, yaml.compose(text, Loader=yaml.SafeLoader))) from None
     _check_semantics(config, path, path.parent)
     return config
 

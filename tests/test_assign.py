@@ -42,6 +42,14 @@ def test_generated_files_are_up_to_date(tmp_path):
         )
 
 
+def test_generated_notebooks_have_valid_unique_cell_ids():
+    for path in GENERATED[:2]:
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)  # a missing or malformed id fails here (nbformat 4.5 requires them)
+        ids = [c.id for c in nb.cells]
+        assert nb.nbformat_minor >= 5 and len(set(ids)) == len(ids), path
+
+
 def test_master_questions():
     master = parse_master(_master())
     assert [(q.name, q.points) for q in master.questions] == [

@@ -127,3 +127,21 @@ def test_every_assignments_packages_are_installed_here():
             if installed is None or not req.specifier.contains(installed, prereleases=True):
                 unmet.append(f"{name}: {text} (installed: {installed})")
     assert unmet == [], "add them to requirements-dev.txt"
+
+
+def test_a_misspelt_required_key_is_unknown_with_its_line_and_the_key_meant(tmp_path):
+    text = CONFIG.read_text().replace("        prompt: Define a query matrix", "        promt: Define a query matrix")
+    path = tmp_path / "grading_config.yaml"
+    path.write_text(text.replace("checks: assignments", f"checks: {REPO}/assignments"))
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("        promt:"))) + 1
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert str(e.value) == f"{path}:{line}: assignments.A2S1.questions.[1.2.2].promt: unknown key (did you mean 'prompt'?)"
+
+
+def test_a_yaml_syntax_error_carries_its_line(tmp_path):
+    path = tmp_path / "grading_config.yaml"
+    path.write_text("defaults:\n  tolerance: 0.01\nassignments:\n  A2S1: [unclosed\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert str(e.value).startswith(f"{path}:5: not valid YAML:") and "\n" not in str(e.value)

@@ -152,6 +152,9 @@ def _yaml(cell: nbformat.NotebookNode, number: int) -> dict[str, Any]:
     return data
 
 
+CELL_IDS_MINOR = 5  # nbformat 4.5: every cell has an id
+
+
 def _question(cell: nbformat.NotebookNode, number: int) -> Question:
     config = _yaml(cell, number)
     if "name" not in config:
@@ -161,7 +164,7 @@ def _question(cell: nbformat.NotebookNode, number: int) -> Question:
 
 def _view(master: Master, transform: Callable[[str], str], keep_solution_text: bool) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(master.metadata))
-    nb.nbformat_minor = master.nbformat_minor
+    nb.nbformat_minor = max(master.nbformat_minor, CELL_IDS_MINOR)
     for part in master.cells:
         cell = copy.deepcopy(part.cell)
         if cell.cell_type == "code":
@@ -170,7 +173,9 @@ def _view(master: Master, transform: Callable[[str], str], keep_solution_text: b
                 cell.source = transform(cell.source)
         elif part.solution and not keep_solution_text:
             continue
+        cell.id = f"cell-{len(nb.cells) + 1}"  # unique and stable from one `assign` to the next
         nb.cells.append(cell)
+    nbformat.validate(nb)
     return nb
 
 
