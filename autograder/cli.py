@@ -285,6 +285,25 @@ def gradescope_zip(assignment_name: str | None, config_path: Path | None, out: P
     click.echo(f"Wrote {out}: upload it as the assignment's autograder on Gradescope (Ubuntu 22.04 base).")
 
 
+@main.command()
+@assignment_option
+@config_option
+def validate(assignment_name: str | None, config_path: Path | None) -> None:
+    """Check an assignment is ready: solutions full marks, blank notebook zero, prompts found, points agree."""
+    from autograder.assign.validate import validate as findings_of
+    from autograder.sandbox.pool import ServerPool
+
+    assignment = _assignment(config_path, assignment_name, None)
+    with ServerPool(assignment.preload) as pool:
+        findings = findings_of(assignment, pool)
+    for finding in findings:
+        click.echo(f"✗ {printable(str(finding))}")
+    if findings:
+        raise click.ClickException(f"{assignment.name}: {len(findings)} problem(s); fix them before handing it out")
+    click.echo(f"✓ {assignment.name}: the solutions score full marks, the blank notebook zero, every prompt is "
+               "found and the points agree")
+
+
 @main.command("student-kit")
 @assignment_option
 @config_option
