@@ -206,3 +206,15 @@ def test_batch_docker_errors_are_one_line(fake_docker, tmp_path):
     with_config = cli("batch", source, "--out", str(tmp_path / "o"), "--docker", "x", "--config", "c.yaml", env=env)
     assert with_config.returncode == 2 and "--config cannot be used with --docker" in with_config.stderr
     assert all("Traceback" not in r.stderr for r in (no_docker, not_empty, system, with_config))
+
+
+def test_grading_installs_leave_otter_grader_out():
+    """otter-grader is for authoring (`pip install autograder[author]`): the image's and the zip's
+    requirements come from the runtime dependencies, which do not name it."""
+    from importlib.metadata import requires
+
+    runtime = [Requirement(r) for r in requires("autograder") or []]
+    runtime = [r for r in runtime if not (r.marker and "extra" in str(r.marker))]
+    assert runtime and "otter-grader" not in {r.name for r in runtime}
+    authoring = [Requirement(r) for r in requires("autograder") or [] if 'extra == "author"' in r]
+    assert [r.name for r in authoring] == ["otter-grader"]
