@@ -12,7 +12,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.checks.api import Registry, collect
 from autograder.checks.parts import Reveal
-from autograder.config import ConfigError, GradingConfig, Limits, load_config
+from autograder.config import ConfigError, FunctionAnswer, GradingConfig, Limits, WrittenAnswer, load_config
 from autograder.grading.report import QuestionInfo
 from autograder.packages import import_names, installed_providers, merge_packages
 
@@ -37,6 +37,8 @@ class Question:
     partial_credit: bool
     reveal: Reveal = Reveal.EXPECTED
     inspect: tuple[str, ...] = ()
+    is_written: bool = False  # a written answer: graded by a person (see autograder/manual)
+    call_timeout: float | None = None  # a function answer's seconds per call (None: limits.cell_timeout)
 
     @property
     def name(self) -> str:
@@ -44,7 +46,7 @@ class Question:
 
     @property
     def info(self) -> QuestionInfo:
-        return QuestionInfo(self.id, self.title, self.points, self.visibility, self.reveal)
+        return QuestionInfo(self.id, self.title, self.points, self.visibility, self.reveal, self.is_written)
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,15 @@ class Assignment:
         or tolerances): a regrade from stored answers is valid only while it is unchanged."""
         run = {"version": __version__, "name": self.name, "preload": self.preload, "packages": self.packages,
                "limits": self.limits.model_dump(), "isolation": self.minimum_isolation,
-               "questions": [(q.id, q.prompt, q.answer, q.is_function, q.inspect) for q in self.questions],
+               "questions": [(q.id, q.prompt, q.answer, q.is_function, q.inspect, q.call_timeout)
+                             for q in self.questions],
                "inputs": {q: repr(f()) for q, f in sorted(self.inputs.items())}}
         return hashlib.sha256(repr(run).encode()).hexdigest()
+
+    @property
+    def code_questions(self) -> tuple[Question, ...]:
+        """The questions whose answers the student's code gives (not the written ones)."""
+        return tuple(q for q in self.questions if not q.is_written)
 
     @property
     def has_checks(self) -> bool:
@@ -111,7 +119,7 @@ class Assignment:
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         registry = collect(lambda: spec.loader.exec_module(module))  # type: ignore[union-attr]
-        missing = [q.id for q in self.questions if q.id not in registry.checks]
+        missing = [q.id for q in self.questions if q.id not in registry.checks and not q.is_written]
         if missing:
             raise ConfigError(f"{self.checks_path}: no @check for question(s) {', '.join(missing)}")
         return registry
@@ -160,8 +168,10 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
     questions = tuple(
         Question(
             id=q.id, title=q.title, points=q.points, prompt=q.prompt,
-            answer=q.answer if isinstance(q.answer, str) else q.answer.function,
-            is_function=not isinstance(q.answer, str),
+            answer=q.answer if isinstance(q.answer, str) else q.answer.function
+            if isinstance(q.answer, FunctionAnswer) else "",
+            is_function=isinstance(q.answer, FunctionAnswer), is_written=isinstance(q.answer, WrittenAnswer),
+            call_timeout=q.answer.timeout if isinstance(q.answer, FunctionAnswer) else None,
             shapes=q.shapes, uses=tuple(q.uses),
             tolerance=q.tolerance or a.tolerance or d.tolerance,
             visibility=q.visibility or a.visibility or d.visibility,

@@ -304,6 +304,33 @@ def validate(assignment_name: str | None, config_path: Path | None) -> None:
                "found and the points agree")
 
 
+@main.command()
+@click.argument("outdir", type=input_path)
+@assignment_option
+@config_option
+@click.option("--merge", "sheet", type=click.Path(dir_okay=False, path_type=Path),
+              help="A filled-in written_scores.csv to merge into the batch's results.")
+def written(outdir: Path, assignment_name: str | None, config_path: Path | None, sheet: Path | None) -> None:
+    """Written answers of a batch in OUTDIR: a page and a scores sheet for TAs, or --merge their scores."""
+    from autograder.manual.merge import merge_scores, write_written
+    from autograder.manual.scores import ScoresError
+
+    assignment = _assignment(config_path, assignment_name, None, checks=False)
+    readable_input(outdir)
+    if not any(q.is_written for q in assignment.questions):
+        raise click.ClickException(f"{assignment.name} has no written questions (answer: {{written: true}})")
+    try:
+        if sheet is not None:
+            changed = merge_scores(outdir, assignment, readable_input(sheet))
+            click.echo(f"Merged: {changed} submission(s) changed; {outdir / 'grades.csv'} rewritten")
+        for path in write_written(outdir, assignment):
+            click.echo(f"Wrote {path}")
+    except ScoresError as e:
+        raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot write in {outdir}: {e.strerror or e}") from None
+
+
 @main.command("student-kit")
 @assignment_option
 @config_option

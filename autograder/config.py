@@ -75,9 +75,17 @@ class Defaults(_Strict):
 
 
 class FunctionAnswer(_Strict):
-    """An answer that is a function the grader calls with inputs chosen by the checks."""
+    """An answer that is a function the grader calls with inputs chosen by the checks; `timeout`: the
+    seconds each call may take (default: `limits.cell_timeout`; a `call(...)` may set its own)."""
 
     function: str
+    timeout: Optional[float] = Field(None, gt=0)
+
+
+class WrittenAnswer(_Strict):
+    """A written answer (a proof, a design): the student's text after the prompt, graded by a person."""
+
+    written: Literal[True]
 
 
 class QuestionConfig(_Strict):
@@ -87,7 +95,7 @@ class QuestionConfig(_Strict):
     title: str
     points: float = Field(gt=0)
     prompt: str = Field(min_length=3)
-    answer: str | FunctionAnswer
+    answer: str | FunctionAnswer | WrittenAnswer
     shapes: Optional[list[list[int]]] = None
     uses: list[str] = []
     inspect: list[str] = []  # variables read beside the answer to explain a failure (never scored)
@@ -106,7 +114,9 @@ class QuestionConfig(_Strict):
 
     @field_validator("answer")
     @classmethod
-    def _identifier(cls, v: str | FunctionAnswer) -> str | FunctionAnswer:
+    def _identifier(cls, v: str | FunctionAnswer | WrittenAnswer) -> str | FunctionAnswer | WrittenAnswer:
+        if isinstance(v, WrittenAnswer):
+            return v
         name = v if isinstance(v, str) else v.function
         if not name.isidentifier():
             raise ValueError(f"{name!r} is not a Python name")

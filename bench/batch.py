@@ -3,11 +3,12 @@
 Generates N mixed A2S1 submissions (correct, partly wrong, broken, notebooks, and one
 that loops forever), grades them all with `autograder batch`, grades a sample with one
 fresh `autograder grade` process each, and prints submissions per second for both,
-their ratio, the peak memory of the batch's whole process tree, and how long `import torch`
-takes (this VM's speed varies from hour to hour: read the figures against it).
+their ratio, how long the course report written at the batch's end takes, the peak memory of
+the batch's whole process tree, and how long `import torch` takes (this VM's speed varies from
+hour to hour: read the figures against it).
 
 Usage: python bench/batch.py [--n 1000] [--jobs 2] [--fresh-sample 8]
-Targets (2 cores): >= 40 submissions/s, < 1.5 GB in all.
+Targets (2 cores): >= 40 submissions/s, < 1.5 GB in all, the course report <= 2 s.
 """
 from __future__ import annotations
 
@@ -64,6 +65,20 @@ def peak_memory(proc: subprocess.Popen, stop: threading.Event, out: list[int]) -
     out.append(peak)
 
 
+def course_report_time(out: Path) -> float:
+    """Seconds to write the course report as a batch does at its end: what the batch has not imported
+    yet (matplotlib), reading every report, the plots, the page and the score imports."""
+    from autograder.assignment import load_assignment
+    from autograder.batch import sheet  # noqa: F401  (every batch has imported it)
+
+    assignment = load_assignment(REPO / "grading_config.yaml", "A2S1")
+    start = time.perf_counter()
+    from autograder.course.write import write_course_report
+
+    write_course_report(out, assignment)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000)
@@ -92,6 +107,7 @@ def main() -> None:
         if proc.returncode != 0:
             sys.exit(f"batch failed with exit code {proc.returncode}")
         rows = (out / "grades.csv").read_text().count("\n") - 1
+        report_time = course_report_time(out)
         isolation = json.loads(next(out.glob("*/results.json")).read_text())["extra_data"]["isolation"]
 
         sample = sorted(subs.iterdir())[: args.fresh_sample]
@@ -108,6 +124,8 @@ def main() -> None:
     print(f"fresh:  {len(sample)} submissions, one `autograder grade` each, in {fresh_time:.1f} s "
           f"= {fresh_rate:.2f} submissions/s")
     print(f"ratio:  batch is {batch_rate / fresh_rate:.0f}x faster")
+    print(f"report: the course report (report.html and the score imports) of {args.n} submissions again, as the "
+          f"batch writes it at its end, in {report_time:.2f} s (target <= 2 s)")
     print(f"memory: peak {peak[0] / 1024**2:.0f} MB (PSS of the batch's process tree; target < 1536 MB)")
     print(f"machine: `import torch` took {torch_time:.2f} s (about 2.0 s on a quiet 2-core machine of this kind; "
           "slower means every figure above is too)")

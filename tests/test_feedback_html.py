@@ -20,10 +20,11 @@ import yaml
 from autograder.assignment import Assignment, load_assignment
 from autograder.batch.sheet import write_outputs
 from autograder.checks.compare import fmt
-from autograder.checks.parts import Heatmap, Part, PartKind
+from autograder.checks.parts import Heatmap, Part, PartKind, Reveal
 from autograder.grading.pipeline import grade_file, unreadable
 from autograder.grading.record import read_report
-from autograder.grading.report import AnswerRecord, GradeReport, Message, QuestionInfo, QuestionResult, Severity
+from autograder.grading.report import (AnswerRecord, CallRecord, GradeReport, Message, QuestionInfo, QuestionResult,
+                                       Severity)
 from autograder.results import figures
 from autograder.results.failure import failure_report
 from autograder.results.feedback_html import FEEDBACK, feedback_page, question_html, verdict
@@ -123,6 +124,15 @@ def test_a_question_says_what_to_fix_and_shows_each_check():
         assert shown in html, shown
     assert "class=" not in html and "<style" not in html and "style=" not in html  # Gradescope's sanitiser
     assert "data:image" not in question_html(_question([FAILED], figures=[Heatmap("w", [[1.0]])]), images=False)
+
+
+@pytest.mark.parametrize("reveal", list(Reveal))
+def test_a_function_answers_calls_show_what_it_returned_where_allowed(reveal):
+    calls = [CallRecord(AnswerRecord("f(...)", "torch.float32", [2], [0.5, 0.5])), CallRecord(error="ValueError: <no>")]
+    html = question_html(QuestionResult(QuestionInfo("1", "f", 1.0, reveal=reveal), 0.0, calls=calls))
+    shown = ["call 1 returned <code>f(...)</code> = torch.float32 of shape (2,): <code>[0.5, 0.5]</code>",
+             "call 2 raised ValueError: &lt;no&gt;"]
+    assert all((text in html) == reveal.allows(Reveal.GOT) for text in shown), html
 
 
 def test_untrusted_text_is_escaped_everywhere():

@@ -17,6 +17,7 @@ from autograder.results.explain import part_text
 from autograder.sandbox.pool import ServerPool
 from autograder.submission import SubmissionError
 from autograder.submission.load import load_bytes, read_submission
+from autograder.written import find_written
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,16 @@ def _prompts(assignment: Assignment) -> list[Finding]:
     findings = []
     for path in [p for p in (assignment.notebook, *assignment.solutions) if p is not None]:
         try:
-            cells = load_bytes(read_submission(path), path.name).cells
+            submission = load_bytes(read_submission(path), path.name)
         except SubmissionError as e:
             findings.append(Finding(None, f"{path.name}: {e}"))
             continue
-        _, where = locate(cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
-        for q in assignment.questions:
+        texts = find_written(submission, {q.id: q.prompt for q in assignment.questions if q.is_written})
+        findings += [Finding(qid, f"{path.name}: its prompt {prompt!r} is not found in the prose cells")
+                     for qid, prompt in ((q.id, q.prompt) for q in assignment.questions if q.is_written)
+                     if texts[qid] is None]
+        _, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.code_questions])
+        for q in assignment.code_questions:
             loc = where[q.id]
             if loc.cell is None:
                 findings.append(Finding(q.id, f"{path.name}: neither its prompt {q.prompt!r} nor `{q.answer}` is found"))
@@ -92,7 +97,7 @@ def _graded(report: GradeReport, full: bool, path: Path, root: Path) -> list[Fin
     """A reference solution scores full marks (`full`), the blank notebook zero, each without trouble."""
     name = path.relative_to(root) if path.is_relative_to(root) else path
     findings = [Finding(None, f"{name}: {report.failure}")] if report.failure else []
-    for r in report.questions:
+    for r in (r for r in report.questions if not r.question.written):  # a person grades those
         if full and not r.passed:
             why = "; ".join(part_text(p) for p in r.failed_parts[:2]) or "; ".join(m.text for m in r.messages[1:2])
             findings.append(Finding(r.question.id, f"{name} scores {r.score:g}/{r.question.points:g}: {why}"))

@@ -19,6 +19,7 @@ from autograder.batch.sheet import SHEET, remove_partial_writes, report_path, re
 from autograder.batch.slots import Slots, workers
 from autograder.grading.pipeline import Prepared, digest_fingerprint, file_digest, grade_prepared, prepare_file, unreadable
 from autograder.grading.recheck import recheck
+from autograder.manual.merge import carry_scores
 from autograder.grading.report import GradeReport
 from autograder.results.failure import failure_report
 from autograder.grading.record import read_report
@@ -190,6 +191,8 @@ class _Batch:
         if report is None or self.stop.is_set():
             self.summary.not_graded.append(entry.key)
             return
+        if any(q.is_written for q in self.assignment.questions):  # a regrade keeps the TAs' scores of the same text
+            report = carry_scores(report, read_report(report_path(self.outdir, entry)), self.assignment)
         write_outputs(report, self.outdir / entry.key)
         if failed:
             self.summary.failed.append(entry.key)

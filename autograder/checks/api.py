@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from autograder.checks.calls import Arg, Call, Inputs, array, call, code, py, tensor  # noqa: F401 - the checks API
 from autograder.checks.compare import max_error
 from autograder.checks.parts import Heatmap, Numbers, Part, PartKind, Reveal
 from autograder.checks.values import Answer
@@ -27,11 +28,20 @@ def numbers(a: np.ndarray | None) -> Numbers | None:
 
 @dataclass(frozen=True)
 class CallResult:
-    """One call of a function answer: its inputs and what it returned (or raised)."""
+    """One call of a function answer: its inputs as the @inputs function gave them (an argument list or
+    a `call(...)`), what it returned (`outputs`: one Answer per element of a returned tuple or list, a
+    1-tuple for any other value; `output`: the first) or its error (it raised, timed out or crashed)."""
 
-    inputs: list
-    output: Answer | None
+    inputs: Inputs
+    output: Answer | None = None
     error: str | None = None
+    outputs: tuple[Answer, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.outputs and self.output is None:
+            object.__setattr__(self, "output", self.outputs[0])
+        elif self.output is not None and not self.outputs:
+            object.__setattr__(self, "outputs", (self.output,))
 
 
 @dataclass
@@ -95,7 +105,7 @@ class Context:
 
 
 CheckFn = Callable[[Context], None]
-InputsFn = Callable[[], list]
+InputsFn = Callable[[], list[Inputs]]
 
 
 @dataclass
@@ -118,7 +128,8 @@ def check(question_id: str) -> Callable[[CheckFn], CheckFn]:
 
 
 def inputs(question_id: str) -> Callable[[InputsFn], InputsFn]:
-    """Register the argument lists the grader calls a function answer with (plain nested lists)."""
+    """Register the calls the grader makes to a function answer: a list of `call(...)` or of argument
+    lists (plain nested lists of numbers, each a float32 tensor)."""
 
     def register(fn: InputsFn) -> InputsFn:
         _current.inputs[question_id] = fn

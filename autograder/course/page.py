@@ -5,7 +5,6 @@ template escapes it (autoescape), and every value is first stripped of control c
 """
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,15 +12,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from autograder.course import plots, stats
 from autograder.course.exports import Export
 from autograder.course.load import Rubric, Submission
-from autograder.course import plots, stats
 from autograder.results.text import printable
 
 TEMPLATES = Path(__file__).parent / "templates"
 LISTED = 100  # rows per table of submissions (the rest are counted; grades.csv has them all)
 REASONS = 5  # failure reasons shown per question
-_TICKS = re.compile(r"`([^`<>&]+)`")  # `code` in a reason or note (matched after escaping)
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def render_page(rubric: Rubric, submissions: list[Submission], files: Files) -> 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             finalize=lambda v: printable(v) if isinstance(v, str) else v)
+                             finalize=lambda v: printable(v) if type(v) is str else v)  # Markup is made safe already
     env.filters["students"] = lambda s: ", ".join(st.name or st.email or st.sid for st in s.students) or "—"
     env.filters["num"] = lambda x: f"{x:g}"
     env.filters["grouped"] = grouped
@@ -75,8 +73,11 @@ def _environment() -> jinja2.Environment:
 
 
 def ticks(text: str) -> Markup:
-    """`text` escaped, with its `code` spans set in code type."""
-    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(printable(text)))))
+    """`text` escaped, with its `code` spans set in code type (an unpaired backtick leaves it as it is)."""
+    parts = printable(text).split("`")
+    if len(parts) % 2 == 0:
+        return escape(printable(text))
+    return Markup("").join(Markup("<code>%s</code>") % p if i % 2 else escape(p) for i, p in enumerate(parts))
 
 
 def grouped(skipped: list[tuple[str, str]], examples: int = 5) -> list[tuple[str, int, list[str]]]:

@@ -32,10 +32,10 @@ class Written:
 
     def lines(self) -> list[str]:
         gs, cv = self.files.gradescope_export, self.files.canvas_export
-        return [f"Course report: {printable(str(self.outdir / PAGE))}",
-                f"Score imports: {printable(str(self.outdir / GRADESCOPE))} (Gradescope, {len(gs.rows) - 1} rows"
-                f"{_skipped(gs.skipped)}), {printable(str(self.outdir / CANVAS))} (Canvas, {len(cv.rows) - 2} rows"
-                f"{_skipped(cv.skipped)})"]
+        imports = (f"Score imports: {printable(str(self.outdir / GRADESCOPE))} (Gradescope, {len(gs.rows) - 1} rows"
+                   f"{_skipped(gs.skipped)}), {printable(str(self.outdir / CANVAS))} (Canvas, {len(cv.rows) - 2} rows"
+                   f"{_skipped(cv.skipped)})")
+        return [f"Course report: {printable(str(self.outdir / PAGE))}", imports]
 
 
 def write_course_report(outdir: Path, assignment: Assignment | None = None) -> Written:

@@ -14,6 +14,7 @@ from autograder.assignment import Assignment, Question
 import numpy as np
 
 from autograder.checks.api import CallResult, Context
+from autograder.checks.calls import as_call
 from autograder.checks.parts import Heatmap, Part, PartKind, redact_figure, redact_part
 from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
@@ -22,11 +23,12 @@ from autograder.grading.report import (AnswerRecord, CallRecord, GradeReport, Me
 from autograder.locate import Located, Target, find_inert, locate
 from autograder.sandbox.launcher import Connection, require_isolation
 from autograder.sandbox.pool import ServerPool
-from autograder.sandbox.plan import Call, Capture, Plan, PlanCell
+from autograder.sandbox.plan import Calls, Capture, Plan, PlanCell, PlannedCall
 from autograder.sandbox.protocol import CellStatus, decode_call
 from autograder.sandbox.runner import CellReport, RunOutcome, run_plan
 from autograder.submission import Cell, Submission, SubmissionError
 from autograder.submission.load import load_bytes, read_submission
+from autograder.written import find_written
 
 MAX_ELEMENTS = 100_000  # numbers in one answer (its event stays under runner.MAX_EVENT_LINE)
 MAX_NOTES = 50  # notes kept per submission, the rest counted
@@ -103,7 +105,7 @@ def prepare_file(path: Path, assignment: Assignment) -> Prepared:
         data = read_submission(path)
         submission = load_bytes(data, path.name)
         budget.check("reading the file")
-        cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.questions])
+        cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.code_questions])
         budget.check("finding the questions")
         inputs = {q.id: assignment.inputs[q.id]() for q in assignment.questions
                   if q.is_function and q.id in assignment.inputs}
@@ -170,16 +172,19 @@ def check_outcome(prepared: Prepared, outcome: RunOutcome, assignment: Assignmen
     submission, cells, where, inputs = prepared.submission, prepared.cells, prepared.where, prepared.inputs
     assert submission is not None
     quote = _Quoter(cells)
-    answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in assignment.questions}
+    code = assignment.code_questions
+    answers = {q.id: decode_wire(q.answer, outcome.captures.get(q.id), MAX_ELEMENTS) for q in code}
     seen = {q.id: {name: decode_wire(name, outcome.captures.get(inspect_key(q.id, name)), MAX_ELEMENTS)
-                   for name in q.inspect} for q in assignment.questions}
-    inert = find_inert(submission.inert, [Target(q.id, q.prompt, q.answer) for q in assignment.questions
+                   for name in q.inspect} for q in code}
+    texts = find_written(submission, {q.id: q.prompt for q in assignment.questions if q.is_written})
+    inert = find_inert(submission.inert, [Target(q.id, q.prompt, q.answer) for q in code
                                           if where[q.id].cell is None])
     skipped = [(i, CellStatus.SYNTAX, {"type": "SyntaxError", "line": line, "message": "SyntaxError"})
                for i, cell in enumerate(prepared.plan.compile()) for line, _ in cell["notes"]] if prepared.plan else []
     failures = sorted(skipped + [(i, status, error) for i, report in sorted(outcome.cells.items())
                                  for status, error in _failures(report)], key=lambda f: f[0])
     results = [
+        written_result(q, texts[q.id]) if q.is_written else
         grade_question(q, answers, seen[q.id], outcome, quote, where[q.id], assignment, inputs, public_only,
                        inert.get(q.id), _earlier(failures, where[q.id].cell, quote))
         for q in assignment.questions
@@ -224,7 +229,7 @@ def _ending_error(report: CellReport) -> list[dict]:
 def _readers(assignment: Assignment, where: dict[str, Located]) -> dict[int, list[str]]:
     """Cell index -> the questions whose answers are read after it."""
     readers: dict[int, list[str]] = {}
-    for q in assignment.questions:
+    for q in assignment.code_questions:
         if where[q.id].cell is not None:
             readers.setdefault(where[q.id].cell, []).append(q.id)
     return readers
@@ -278,15 +283,33 @@ def build_plan(cells: list[Cell], where: dict[str, Located], assignment: Assignm
                inputs: dict[str, list]) -> Plan:
     """The plan the child runs: every cell, and after each question's cell, what to read."""
     plan = Plan([PlanCell(c.source, c.filename, c.first_line) for c in cells], max_elements=MAX_ELEMENTS)
-    for q in assignment.questions:
+    for q in assignment.code_questions:
         loc = where[q.id]
         if q.is_function:
-            call = Call(q.id, q.answer, inputs.get(q.id, []))
+            timeout = q.call_timeout or assignment.limits.cell_timeout
+            call = Calls(q.id, q.answer, [PlannedCall.of(as_call(c), timeout) for c in inputs.get(q.id, [])])
             (plan.final_calls if loc.cell is None else plan.calls.setdefault(loc.cell, [])).append(call)
         else:
             caps = [Capture(q.id, q.answer), *(Capture(inspect_key(q.id, n), n) for n in q.inspect)]
             (plan.final_captures if loc.cell is None else plan.captures.setdefault(loc.cell, [])).extend(caps)
     return plan
+
+
+def written_result(q: Question, text: str | None, ta_score: float | None = None) -> QuestionResult:
+    """A written answer: its text for a person to grade; zero points until they have (`ta_score`)."""
+    if text is None:
+        return QuestionResult(q.info, 0.0, messages=[Message(
+            Severity.WARNING, f"Could not find your written answer to {q.id}: write it right after the prompt "
+                              f"“{q.prompt}”, in the same cell or the Markdown cells after it.")], cell=None)
+    if ta_score is not None:
+        score = min(max(ta_score, 0.0), q.points)
+        message = Message(Severity.INFO, f"Graded by a teaching assistant: {score:g} / {q.points:g}.")
+    else:
+        score = 0.0
+        words = len(text.split())
+        message = Message(Severity.INFO, f"Your written answer ({words} words) is graded by a teaching assistant; "
+                                         "it scores 0 until then.")
+    return QuestionResult(q.info, score, messages=[message], text=text, ta_score=ta_score)
 
 
 def grade_question(q: Question, answers: dict[str, Answer], seen: dict[str, Answer], outcome: RunOutcome,
@@ -306,7 +329,7 @@ def grade_question(q: Question, answers: dict[str, Answer], seen: dict[str, Answ
     answer, calls = answers[q.id], None
     if q.is_function:
         answer, calls = _function_calls(q, outcome, inputs.get(q.id, []))
-    records = None if calls is None else [CallRecord(c.output and AnswerRecord.of(c.output), c.error) for c in calls]
+    records = None if calls is None else [CallRecord([AnswerRecord.of(o) for o in c.outputs], c.error) for c in calls]
     ran = QuestionResult(q.info, 0.0, messages=[Message(m.severity, cap(m.text)) for m in messages], cell=status,
                          answer=AnswerRecord.of(answer), seen={n: AnswerRecord.of(a) for n, a in seen.items()},
                          calls=records, earlier=earlier)
@@ -424,10 +447,17 @@ def _cell_trouble(report: CellReport, quote: _Quoter, index: int) -> list[Messag
 
 def _function_calls(q: Question, outcome: RunOutcome, inputs: list) -> tuple[Answer, list[CallResult] | None]:
     """What the function answer's name held, and its calls (None: it is not a function)."""
-    event = decode_call(outcome.calls.get(q.id), len(inputs))
+    stopped = {i: stop.message for i, stop in outcome.stopped_calls.get(q.id, {}).items()}
+    event = decode_call(outcome.calls.get(q.id), outcome.returned.get(q.id, {}), stopped, len(inputs))
     if event is None or event.outcomes is None:
         return decode_wire(q.answer, event.value if event else None, MAX_ELEMENTS), None
-    calls = [CallResult(args, None, r.error) if r.error is not None
-             else CallResult(args, decode_wire(f"{q.answer}(...)", r.value, MAX_ELEMENTS))
+    calls = [CallResult(args, error=r.error, outputs=_outputs(q.answer, r.outputs))
              for args, r in zip(inputs, event.outcomes)]
     return Answer(q.answer, None, problem=f"`{q.answer}` is a function"), calls
+
+
+def _outputs(name: str, wires: tuple[object, ...]) -> tuple[Answer, ...]:
+    """The values one call returned, validated: `name(...)`, or `name(...)[i]` for each of several."""
+    if len(wires) == 1:
+        return (decode_wire(f"{name}(...)", wires[0], MAX_ELEMENTS),)
+    return tuple(decode_wire(f"{name}(...)[{i}]", w, MAX_ELEMENTS) for i, w in enumerate(wires))

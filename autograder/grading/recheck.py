@@ -10,7 +10,7 @@ import dataclasses
 
 from autograder.assignment import Assignment
 from autograder.checks.api import CallResult
-from autograder.grading.pipeline import checked, digest_fingerprint, unreadable
+from autograder.grading.pipeline import checked, digest_fingerprint, unreadable, written_result
 from autograder.grading.report import GradeReport
 
 
@@ -24,16 +24,21 @@ def recheck(report: GradeReport, assignment: Assignment) -> GradeReport | None:
         again = unreadable(assignment, report.submission, report.failure or "")
         return dataclasses.replace(report, questions=again.questions, fingerprint=fingerprint)
     ran = {r.question.id: r for r in report.questions}
-    if set(ran) != {q.id for q in assignment.questions} or not all(r.stored for r in ran.values()):
+    if set(ran) != {q.id for q in assignment.questions} \
+            or any(ran[q.id].question.written != q.is_written for q in assignment.questions) \
+            or not all(r.stored for r in ran.values() if not r.question.written):
         return None
     answers = {qid: r.answer.answer() for qid, r in ran.items() if r.answer is not None}
     results = []
     for q in assignment.questions:
         r = ran[q.id]
+        if q.is_written:
+            results.append(written_result(q, r.text, r.ta_score))
+            continue
         calls = None
         if r.calls is not None:
             inputs = assignment.inputs[q.id]() if q.id in assignment.inputs else []
-            calls = [CallResult(args, c.output.answer() if c.output else None, c.error)
+            calls = [CallResult(args, error=c.error, outputs=tuple(o.answer() for o in c.outputs))
                      for args, c in zip(inputs, r.calls)]
         seen = {name: record.answer() for name, record in r.seen.items()}
         results.append(checked(q, r, answers[q.id], answers, seen, calls, assignment))

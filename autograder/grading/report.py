@@ -26,6 +26,7 @@ class QuestionInfo:
     points: float
     visibility: str = "after_published"
     reveal: Reveal = Reveal.EXPECTED
+    written: bool = False  # a written answer, scored by a person (`ta_score`)
 
     @property
     def name(self) -> str:
@@ -77,10 +78,15 @@ class AnswerRecord:
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One call of a function answer: what it returned or the error it raised."""
+    """One call of a function answer: what it returned (one record per returned value) or its error."""
 
-    output: AnswerRecord | None = None
+    outputs: list[AnswerRecord] = field(default_factory=list)
     error: str | None = None
+
+    @property
+    def output(self) -> AnswerRecord | None:
+        """The first (or only) value returned."""
+        return self.outputs[0] if self.outputs else None
 
 
 @dataclass
@@ -104,6 +110,8 @@ class QuestionResult:
     seen: dict[str, AnswerRecord] = field(default_factory=dict)
     calls: list[CallRecord] | None = None  # for a function answer: each call's result (None: not a function)
     earlier: str | None = None  # the first statement that failed before the answer's cell
+    text: str | None = None  # a written answer's text (None: not a written question, or not found)
+    ta_score: float | None = None  # a written answer's score, once a person has given it
 
     @property
     def passed(self) -> bool:
@@ -121,7 +129,7 @@ class QuestionResult:
     @property
     def stored(self) -> bool:
         """True if what the run gave is kept whole, so that the checks can run on it again."""
-        records = [self.answer, *self.seen.values(), *(c.output for c in self.calls or [])]
+        records = [self.answer, *self.seen.values(), *(o for c in self.calls or [] for o in c.outputs)]
         return self.answer is not None and all(r is None or r.stored for r in records)
 
 

@@ -32,7 +32,7 @@ STATUS_MEANING = {  # report.status(), in a student's words
     "partial": "some statements raised an error or could not run; each question was graded as its cell left it",
     "timed out": "your code hit a time limit; each question was graded as its cell left it",
 }
-_CODE = re.compile(r"`([^`\n]{1,300})`")
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,9 @@ def _call(index: int, call: CallRecord) -> str:
 
 
 def clean(text: str) -> str:
-    """Untrusted text without control characters or terminal escapes (newlines kept); escaped later."""
-    return printable(text, newlines=True)
+    """Untrusted text without control characters or terminal escapes (newlines kept); escaped later.
+    A character UTF-8 cannot encode (a lone surrogate) becomes `?`, as in the rest of results.json."""
+    return printable(text.encode("utf-8", errors="replace").decode("utf-8"), newlines=True)
 
 
 def code(text: str) -> Markup:
@@ -180,6 +181,7 @@ QUESTION = """\
 <p><b>Your answer:</b> {{ q.answer|code }}</p>
 {% endif %}
 {% if q.calls %}
+<p><b>Your function's calls:</b></p>
 <ul>
 {% for c in q.calls %}
 <li>{{ c|code }}</li>

@@ -15,6 +15,7 @@ import sys
 import types
 from typing import Any
 
+from autograder.sandbox.arguments import Arguments
 from autograder.sandbox.encode import Encoder
 from autograder.sandbox.errors import describe
 from autograder.sandbox.notebook_builtins import builtins_for_cells
@@ -23,7 +24,8 @@ from autograder.sandbox.protocol import FINAL_CELL, Ev, Progress
 
 
 class _Events:
-    """JSON-lines events, batched: written when a cell starts (the grader's sign of progress) and at the end."""
+    """JSON-lines events, batched: written when a cell or a call starts (the grader's signs of progress)
+    and at the end."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
@@ -33,7 +35,7 @@ class _Events:
 
     def send(self, **event: Any) -> None:
         self._pending.append(self._dumps(event))
-        if event["ev"] in (Ev.START, Ev.READY, Ev.DONE):
+        if event["ev"] in (Ev.START, Ev.CALLING, Ev.READY, Ev.DONE):
             self.flush()
 
     def flush(self) -> None:
@@ -94,19 +96,37 @@ def _capture(cap: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
     events.send(ev=Ev.CAPTURE, key=cap["key"], value=encoder.encode(ns.get(cap["name"]), present))
 
 
-def _call(call: dict, ns: dict, encoder: Encoder, events: _Events) -> None:
-    fn = ns.get(call["name"])
-    if not callable(fn):
-        events.send(ev=Ev.CALL, key=call["key"], results=None, value=encoder.encode(fn, call["name"] in ns))
-        return
-    results = []
-    for args in call["inputs"]:
+class _Caller:
+    """Makes a function answer's calls: each announced first (the grader then applies its timeout), its
+    arguments built, the generators seeded, its result reported as plain numbers."""
+
+    def __init__(self, encoder: Encoder, events: _Events, stopped: dict[str, list[int]]) -> None:
+        self._encoder, self._events, self._stopped = encoder, events, stopped
+        self._arguments = Arguments()
+
+    def run(self, answer: dict, ns: dict) -> None:
+        key, name = answer["key"], answer["name"]
+        fn = ns.get(name)
+        if not callable(fn):
+            self._events.send(ev=Ev.CALL, key=key, callable=False, value=self._encoder.encode(fn, name in ns))
+            return
+        self._events.send(ev=Ev.CALL, key=key, callable=True)
+        skip = self._stopped.get(key, ())
+        for index, call in enumerate(answer["calls"]):
+            if index not in skip:
+                self._events.send(ev=Ev.CALLING, key=key, index=index)
+                self._events.send(ev=Ev.RETURNED, key=key, index=index, **self._call(fn, call, ns))
+
+    def _call(self, fn: Any, call: dict, ns: dict) -> dict:
+        build = self._arguments.build
         try:
-            out = fn(*[encoder.to_input(a, call["convert"]) for a in args])
-            results.append({"ok": encoder.encode(out)})
-        except BaseException as exc:  # noqa: BLE001
-            results.append({"error": describe(exc, "")})
-    events.send(ev=Ev.CALL, key=call["key"], results=results)
+            args = [build(a, ns) for a in call["args"]]
+            kwargs = {k: build(a, ns) for k, a in call["kwargs"].items()}
+            if call["seed"] is not None:
+                self._arguments.seed(call["seed"])
+            return self._encoder.returned(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends end the call, not the run
+            return {"error": describe(exc, "")}
 
 
 def _read_plan(fd: int) -> dict:
@@ -137,6 +157,7 @@ def main(event_fd: int, progress_fd: int, own_user: bool = False, shared_tmp: bo
     plan = _read_plan(0)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - input() gets EOF
     encoder = Encoder(plan["max_elements"])
+    caller = _Caller(encoder, events, plan["stopped_calls"])
     events.send(ev=Ev.READY)
     ns = _main_module()
     sys.argv = ["submission"]
@@ -151,14 +172,14 @@ def main(event_fd: int, progress_fd: int, own_user: bool = False, shared_tmp: bo
             continue
         for cap in captures.get(index, ()):
             _capture(cap, ns, encoder, events)
-        for call in calls.get(index, ()):
-            _call(call, ns, encoder, events)
+        for answer in calls.get(index, ()):
+            caller.run(answer, ns)
     events.send(ev=Ev.START, cell=FINAL_CELL)
     progress.mark(FINAL_CELL, 0)
     for cap in plan["final_captures"]:
         _capture(cap, ns, encoder, events)
-    for call in plan["final_calls"]:
-        _call(call, ns, encoder, events)
+    for answer in plan["final_calls"]:
+        caller.run(answer, ns)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograder.sandbox.protocol import MAX_OUTPUTS
+
 _NUMERIC_KINDS = "biuf"
 _MAX_REPR = 200
 
@@ -53,14 +55,15 @@ class Encoder:
 
         self._tensor_to_numpy = tensor_to_numpy
 
-    def encode(self, value: Any, present: bool = True) -> dict:
-        """Describe `value` as a JSON-ready dict (array, none, object or missing)."""
+    def encode(self, value: Any, present: bool = True, limit: int | None = None) -> dict:
+        """Describe `value` as a JSON-ready dict (array, none, object or missing); an array of more
+        than `limit` (default: max_elements) numbers is too large."""
         if not present:
             return {"type": "missing"}
         if value is None:
             return {"type": "none"}
         try:
-            array, dtype = self._to_array(value)
+            array, dtype = self._to_array(value, self.max_elements if limit is None else limit)
         except _NotNumeric as e:
             return {"type": "object", "class": _type_name(value), "detail": str(e)}
         except _TooLarge as e:
@@ -70,46 +73,51 @@ class Encoder:
         flat = self._tolist(self._ravel(array))
         return {"type": "array", "dtype": dtype, "shape": list(array.shape), "data": flat}
 
-    def _to_array(self, value: Any) -> tuple[Any, str]:
+    def returned(self, value: Any) -> dict:
+        """What a function answer returned: one description per element of a tuple or list (one for
+        any other value), at most MAX_OUTPUTS of them sharing max_elements numbers (`too_many`: more)."""
+        kind = type(value)
+        if issubclass(kind, (tuple, list)):  # the real type: the built-in length and items, never overrides
+            base = tuple if issubclass(kind, tuple) else list
+            count = base.__len__(value)
+            if count > MAX_OUTPUTS:
+                return {"too_many": count}
+            values = [base.__getitem__(value, i) for i in range(count)]
+        else:
+            values = [value]
+        outputs, room = [], self.max_elements
+        for v in values:
+            wire = self.encode(v, limit=room)
+            room -= len(wire.get("data", ()))
+            outputs.append(wire)
+        return {"outputs": outputs}
+
+    def _to_array(self, value: Any, limit: int) -> tuple[Any, str]:
         if self._tensor_type is None and "torch" in sys.modules:
             self._grab_torch()
         if self._tensor_to_numpy is not None and isinstance(value, self._tensor_type):
-            self._check_size(_numel(value.shape))
+            _check_size(_numel(value.shape), limit)
             return self._tensor_to_numpy(value), str(value.dtype)
         if isinstance(value, (self._ndarray, self._np_generic)):
             arr = self._np_asarray(value)
             if arr.dtype.kind not in _NUMERIC_KINDS:
                 raise _NotNumeric(f"an array of {arr.dtype}")
-            self._check_size(arr.size)
+            _check_size(arr.size, limit)
             return arr.astype(self._float64), f"numpy.{arr.dtype}"
         if type(value) in (int, float, bool):
             return self._np_asarray(float(value), dtype=self._float64), type(value).__name__
         if type(value) in (list, tuple):
-            self._check_size(len(value))
+            _check_size(len(value), limit)
             if not value:
                 return self._np_asarray([], dtype=self._float64), type(value).__name__
-            parts = [self._to_array(v)[0] for v in value]
+            parts = [self._to_array(v, limit)[0] for v in value]
             shapes = {p.shape for p in parts}
             if len(shapes) != 1:
                 raise _NotNumeric(f"a ragged {type(value).__name__} (rows of different lengths)")
             stacked = self._np_stack(parts)
-            self._check_size(stacked.size)
+            _check_size(stacked.size, limit)
             return stacked, type(value).__name__
         raise _NotNumeric(f"a {_type_name(value)}")
-
-    def _check_size(self, n: int) -> None:
-        if n > self.max_elements:
-            raise _TooLarge(n)
-
-    def to_input(self, data: Any, convert: str) -> Any:
-        """Build an argument for a function answer from plain nested lists."""
-        if convert == "torch":
-            import torch
-
-            return torch.tensor(data, dtype=torch.float32)
-        if convert == "numpy":
-            return self._np_asarray(data, dtype=self._float64)
-        return data
 
 
 class _NotNumeric(Exception):
@@ -118,6 +126,11 @@ class _NotNumeric(Exception):
 
 class _TooLarge(Exception):
     pass
+
+
+def _check_size(n: int, limit: int) -> None:
+    if n > limit:
+        raise _TooLarge(n)
 
 
 def _numel(shape: Any) -> int:

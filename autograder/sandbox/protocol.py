@@ -1,5 +1,6 @@
 """The child <-> grader protocol in one place: event kinds, statuses, the progress page, and
-the validation of everything the (untrusted) child reports.
+the validation of everything the (untrusted) child reports, and the kinds of argument the grader
+asks a function answer to be called with.
 
 The child writes one JSON object per line on its event descriptor; the order the grader
 accepts is enforced by `autograder.sandbox.runner`. Where a run is inside a cell is also
@@ -18,11 +19,13 @@ from enum import Enum
 FINAL_CELL = -1  # the phase after the last cell, where end-of-file answers are read
 MAX_MESSAGE = 500  # characters of an error message kept
 MAX_NOTE = 300
+MAX_OUTPUTS = 32  # values read from one call's returned tuple or list
 
 
 class Ev(str, Enum):
     """Event kinds, in the order a run sends them: ready, then per cell start, notes, raised
-    statements, end, captures and calls; done at the end."""
+    statements, end, captures and function answers (call, then calling and returned per call);
+    done at the end."""
 
     READY = "ready"
     START = "start"
@@ -30,7 +33,9 @@ class Ev(str, Enum):
     RAISED = "raised"  # a statement of code no question reads from raised; the cell goes on
     END = "end"
     CAPTURE = "capture"
-    CALL = "call"
+    CALL = "call"  # a function answer: whether its name holds a function (else the value it holds)
+    CALLING = "calling"  # one of its calls starts: that call's own timeout applies until the next event
+    RETURNED = "returned"  # that call's result: its returned values or its error
     DONE = "done"
 
 
@@ -43,6 +48,18 @@ class CellStatus(str, Enum):
     TIMEOUT = "timeout"
     CRASHED = "crashed"
     NOT_RUN = "not run"
+
+
+class ArgKind(str, Enum):
+    """How the child builds an argument of a function answer from the plan's plain data."""
+
+    TENSOR = "tensor"  # a torch tensor of one of DTYPES, from nested lists of numbers
+    ARRAY = "array"  # a numpy array of one of DTYPES, from nested lists of numbers
+    PY = "py"  # a plain Python value, as it is
+    CODE = "code"  # an expression of the assignment's author, evaluated in the notebook's namespace
+
+
+DTYPES = ("float32", "float64", "int64", "int32", "bool")  # the same names in torch and numpy
 
 
 PARSE_ERROR_TYPES = frozenset({"SyntaxError", "IndentationError", "TabError"})
@@ -88,37 +105,50 @@ def status_of(error: dict | None) -> CellStatus:
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """One call of a function answer: the returned value (wire data, still to be validated) or
-    the error message."""
+    """One call of a function answer: the values it returned (wire data, still to be validated; a
+    tuple or list gives one per element) or its error message."""
 
-    value: object = None
+    outputs: tuple[object, ...] = ()
     error: str | None = None
 
 
 @dataclass(frozen=True)
 class CallEvent:
-    """What the child reported for a function answer: one outcome per input, or (`outcomes`
+    """What the run reported for a function answer: one outcome per planned call, or (`outcomes`
     None) the value the name had instead of a function."""
 
     outcomes: tuple[CallOutcome, ...] | None
     value: object = None
 
 
-def decode_call(event: object, inputs: int) -> CallEvent | None:
-    """A call event as plain data; at most `inputs` outcomes (None: no event)."""
-    if not isinstance(event, dict):
-        return None
-    results = event.get("results")
-    if not isinstance(results, list):
+NOT_CALLED = "was not called (the run stopped before it)"
+
+
+def decode_call(event: object, returned: dict[int, object], stopped: dict[int, str], calls: int) -> CallEvent | None:
+    """A function answer as plain data, from its `call` event, the `returned` events of its calls by
+    index and the calls that hung or crashed (`stopped`: the grader's message for each); one outcome
+    per planned call (None: the run never reached it)."""
+    if isinstance(event, dict) and event.get("callable") is not True:
         return CallEvent(None, event.get("value"))
-    outcomes = []
-    for r in results[:inputs]:
-        if isinstance(r, dict) and "ok" in r:
-            outcomes.append(CallOutcome(r["ok"]))
-        else:
-            err = decode_error(r.get("error") if isinstance(r, dict) else None)
-            outcomes.append(CallOutcome(error=err["message"] if err else "failed"))
-    return CallEvent(tuple(outcomes))
+    if event is None and not returned and not stopped:
+        return None
+    return CallEvent(tuple(CallOutcome(error=stopped[i]) if i in stopped else _returned(returned.get(i))
+                           for i in range(calls)))
+
+
+def _returned(event: object) -> CallOutcome:
+    """One `returned` event: at most MAX_OUTPUTS values (more is an error), or the error it raised."""
+    if not isinstance(event, dict):
+        return CallOutcome(error=NOT_CALLED)
+    if "error" in event:
+        err = decode_error(event["error"])
+        return CallOutcome(error=err["message"] if err else "failed")
+    outputs, count = event.get("outputs"), event.get("too_many")
+    if type(count) is int:
+        return CallOutcome(error=f"returned {count} values; the grader reads at most {MAX_OUTPUTS}")
+    if not isinstance(outputs, list) or len(outputs) > MAX_OUTPUTS:
+        return CallOutcome(error="returned something the grader could not read")
+    return CallOutcome(tuple(outputs))
 
 
 class Progress:

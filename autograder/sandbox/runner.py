@@ -1,9 +1,10 @@
 """Trusted side: run a plan in a fresh, limited child process and collect its events.
 
 A statement that hangs or kills its process costs only that statement (and, in a
-question's cell, the rest of that cell): the child is killed and the plan is run again
-without it, until everything else has run or the submission's wall-clock budget is
-spent. When a run ends, its whole process tree is gone.
+question's cell, the rest of that cell), a call of a function answer that does costs only
+that call: the child is killed and the plan is run again without it, until everything else
+has run or the submission's wall-clock budget is spent. A call is timed by its own timeout,
+not its cell's. When a run ends, its whole process tree is gone.
 """
 from __future__ import annotations
 
@@ -69,7 +70,9 @@ class CellReport:
 
 @dataclass
 class RunOutcome:
-    """Everything the child reported; values are still untrusted wire data."""
+    """Everything the child reported; values are still untrusted wire data. `calls`: each function
+    answer's `call` event; `returned`: its calls' `returned` events by index; `stopped_calls`: its
+    calls that hung or crashed (each left out of the next attempt)."""
 
     cells: dict[int, CellReport]
     captures: dict[str, dict]
@@ -79,6 +82,8 @@ class RunOutcome:
     elapsed: float
     attempts: int
     tampering: str | None = None
+    returned: dict[str, dict[int, Any]] = field(default_factory=dict)
+    stopped_calls: dict[str, dict[int, Stop]] = field(default_factory=dict)
 
 
 class _OutputBuffer:
@@ -105,6 +110,7 @@ class _Attempt:
     (student code writing to the event pipe) is ignored and recorded as tampering."""
 
     expected: dict[int, set[str]]
+    call_timeouts: dict[str, list[float]] = field(default_factory=dict)  # function answer -> per call
     done: bool = False
     ready: bool = False
     current: int | None = None
@@ -115,6 +121,16 @@ class _Attempt:
     cells: dict[int, CellReport] = field(default_factory=dict)
     captures: dict[str, dict] = field(default_factory=dict)
     calls: dict[str, Any] = field(default_factory=dict)
+    returned: dict[str, dict[int, Any]] = field(default_factory=dict)
+    function: str | None = None  # the function answer whose calls come now
+    next_call: int = 0  # the lowest index its next call may have
+    calling: int | None = None  # the call under way, if one is
+
+    def timeout(self, cell_timeout: float) -> float:
+        """How long the child may now go without a sign of progress: the call's own timeout during a call."""
+        if self.function is not None and self.calling is not None:
+            return self.call_timeouts[self.function][self.calling]
+        return cell_timeout
 
     def reject(self, event: object) -> bool:
         if self.tampering is None:
@@ -134,24 +150,30 @@ def run_plan(plan: Plan, limits: Limits, conn: Connection) -> RunOutcome:
     start = time.monotonic()
     deadline = start + limits.timeout
     stopped: dict[int, dict[int, Stop]] = {}
+    stopped_calls: dict[str, dict[int, Stop]] = {}
     attempt = _Attempt({})
     output = _OutputBuffer(limits.output_kb * 1024)
     failure: Stop | None = None
     tampering = None
     n = 0
-    for n in range(1, MAX_ATTEMPTS + 1):
+    timeouts = plan.call_timeouts()
+    for n in range(1, MAX_ATTEMPTS + sum(map(len, timeouts.values())) + 1):  # and one per call
         output = _OutputBuffer(limits.output_kb * 1024)
         plan.stopped = {cell: sorted(statements) for cell, statements in stopped.items()}
+        plan.stopped_calls = {key: sorted(calls) for key, calls in stopped_calls.items()}
         attempt = _run_once(plan, limits, conn, deadline, output)
         tampering = tampering or attempt.tampering
         if attempt.done:
             break
         stuck = attempt.stuck or Stop(CellStatus.CRASHED, "stopped responding")
         cell = attempt.current
-        if cell is None or cell == FINAL or attempt.statement in stopped.get(cell, {}):
+        if attempt.function is not None and attempt.calling is not None:
+            stopped_calls.setdefault(attempt.function, {})[attempt.calling] = stuck
+        elif cell is None or cell == FINAL or attempt.statement in stopped.get(cell, {}):
             failure = stuck if cell is not None else Stop(stuck.status, f"could not be started ({stuck.message})")
             break
-        stopped.setdefault(cell, {})[attempt.statement] = stuck
+        else:
+            stopped.setdefault(cell, {})[attempt.statement] = stuck
         if time.monotonic() >= deadline:
             failure = Stop(CellStatus.TIMEOUT, f"ran out of time for the whole submission ({limits.timeout:g} s)")
             break
@@ -161,7 +183,7 @@ def run_plan(plan: Plan, limits: Limits, conn: Connection) -> RunOutcome:
     for cell, statements in stopped.items():
         _record_stops(cells.setdefault(cell, CellReport()), plan.compile()[cell], statements)
     return RunOutcome(cells, attempt.captures, attempt.calls, output.text(), failure,
-                      time.monotonic() - start, n, tampering)
+                      time.monotonic() - start, n, tampering, attempt.returned, stopped_calls)
 
 
 def _record_stops(report: CellReport, cell: dict, statements: dict[int, Stop]) -> None:
@@ -226,7 +248,7 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
                 for i in range(len(plan.cells))}
     expected[FINAL] = {c.key for c in plan.final_captures} | {c.key for c in plan.final_calls}
     plan_bytes = plan.to_bytes()
-    state = _Attempt(expected)
+    state = _Attempt(expected, plan.call_timeouts())
     sel = selectors.DefaultSelector()
     sel.register(plan_w, selectors.EVENT_WRITE)
     sel.register(out_r, selectors.EVENT_READ)
@@ -237,7 +259,7 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
     progress = time.monotonic()
     open_fds = 2
     def limit() -> float:
-        end = deadline if not state.ready else min(deadline, progress + limits.cell_timeout)
+        end = deadline if not state.ready else min(deadline, progress + state.timeout(limits.cell_timeout))
         # a daemon the student left behind may hold the pipes open: do not wait for it
         return min(end, progress + DRAIN_AFTER_DONE) if state.done else end
 
@@ -290,7 +312,7 @@ def _watch(owned: set[int], plan_w: int, out_r: int, ev_r: int, plan: Plan, limi
         end = limit()
         if time.monotonic() >= end:
             if not state.done:
-                budget = limits.cell_timeout if state.ready and end < deadline else limits.timeout
+                budget = state.timeout(limits.cell_timeout) if state.ready and end < deadline else limits.timeout
                 state.stuck = Stop(CellStatus.TIMEOUT, f"timed out after {budget:g} s")
             return state
     return state
@@ -301,16 +323,17 @@ def _handle(state: _Attempt, line: bytes) -> bool:
     event = decode_event(line)
     if event is None:
         return state.reject(line[:200])
-    kind, cell, key = event.get("ev"), event.get("cell"), event.get("key")
+    kind, cell, key, index = event.get("ev"), event.get("cell"), event.get("key"), event.get("index")
     cell = FINAL if cell == FINAL_CELL else cell
     if type(key) is not str:
         key = None
     in_cell = cell == state.current is not None and not state.ended
+    answering = state.ended and state.calling is None  # between a cell's end and the next start, no call under way
     if kind == Ev.READY and not state.ready:
         state.ready = True
     elif kind == Ev.START and type(cell) is int and state.ready and cell in state.expected and (
-            state.current is None or (state.ended and cell > state.current)):
-        state.current, state.ended = cell, cell == FINAL
+            state.current is None or (answering and cell > state.current)):
+        state.current, state.ended, state.function = cell, cell == FINAL, None
     elif kind == Ev.END and in_cell:
         state.ended = True
         report = state.cells.setdefault(cell, CellReport())
@@ -326,13 +349,20 @@ def _handle(state: _Attempt, line: bytes) -> bool:
         if len(notes) < MAX_KEPT:
             text = event.get("text")
             notes.append((line_no if type(line_no) is int else None, text[:MAX_NOTE] if isinstance(text, str) else ""))
-    elif kind in (Ev.CAPTURE, Ev.CALL) and state.ended and key in state.expected.get(state.current, ()) \
+    elif kind in (Ev.CAPTURE, Ev.CALL) and answering and key in state.expected.get(state.current, ()) \
             and key not in state.captures and key not in state.calls:
         if kind == Ev.CAPTURE:
             state.captures[key] = event.get("value")
         else:
             state.calls[key] = event
-    elif kind == Ev.DONE and state.current == FINAL and not state.done:
+            state.function, state.next_call = (key if event.get("callable") is True else None), 0
+    elif kind == Ev.CALLING and answering and key is not None and key == state.function and type(index) is int \
+            and state.next_call <= index < len(state.call_timeouts.get(key, ())):
+        state.calling, state.next_call = index, index + 1
+    elif kind == Ev.RETURNED and state.calling is not None and key == state.function and index == state.calling:
+        state.returned.setdefault(key, {})[index] = event
+        state.calling = None
+    elif kind == Ev.DONE and state.current == FINAL and not state.done and state.calling is None:
         state.done = True
     else:
         return state.reject(event)

@@ -21,6 +21,7 @@ class Cell:
     filename: str
     first_line: int = 1
     base: str = ""
+    position: int = 0  # order among all of the submission's cells, code or not (a notebook's cell number)
 
     @property
     def label(self) -> str:
@@ -60,3 +61,7 @@ class Submission:
     cells: list[Cell]
     notes: list[str] = field(default_factory=list)
     inert: list[Cell] = field(default_factory=list)  # a notebook's Raw and Markdown cells (never run)
+
+    def in_order(self) -> list[Cell]:
+        """Every cell, code or not, in the order of the file."""
+        return sorted(self.cells + self.inert, key=lambda c: c.position)

@@ -49,9 +49,9 @@ def split_notebook(text: str, filename: str) -> tuple[list[Cell], list[Cell], li
         kind = cell.get("cell_type")
         if kind == "code":
             count += 1
-            cells.append(Cell(source, f"{filename}, code cell {count}", 1, f"code cell {count}"))
+            cells.append(Cell(source, f"{filename}, code cell {count}", 1, f"code cell {count}", position))
         elif kind in ("raw", "markdown"):
-            inert.append(Cell(source, filename, 1, f"cell {position} (a {kind.capitalize()} cell)"))
+            inert.append(Cell(source, filename, 1, f"cell {position} (a {kind.capitalize()} cell)", position))
     return cells, inert, notes
 
 

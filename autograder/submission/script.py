@@ -41,7 +41,7 @@ def _cells_at(lines: list[str], starts: list[int], filename: str) -> list[Cell]:
     for a, b in zip(bounds, bounds[1:]):
         source = "\n".join(lines[a:b])
         if source.strip():
-            cells.append(Cell(source, filename, a + 1))
+            cells.append(Cell(source, filename, a + 1, position=a + 1))
     return cells
 
 
