@@ -163,8 +163,8 @@ def test_interrupted_batch_resumes_with_nothing_lost_or_duplicated(tmp_path, how
     proc.wait(timeout=60)
     if how == "ctrl-c":
         assert proc.returncode == 130
-    done_before = {p.parent.name for p in out.glob("*/results.json")}
-    for path in out.glob("*/results.json"):
+    done_before = {p.parent.name for p in out.glob("*/report.json")}  # written last: the submission is complete
+    for path in [*out.glob("*/results.json"), *out.glob("*/report.json")]:
         json.loads(path.read_text())  # complete, never half-written
     result = cli("batch", str(subs), "-a", "A2S1", "--out", str(out), "--jobs", "2")
     assert result.returncode == 0, result.stderr

@@ -1,13 +1,12 @@
-"""Run a batch: one fork server (restarted if it dies), `jobs` slots each grading one
-submission at a time in its own forked, limited child (a runaway gives its slot away),
-results written atomically."""
+"""Drive a batch: find what is left to grade (resuming, or re-checking stored answers), hand it
+to an executor (`batch.local` grades on this machine), write each report as it comes, show
+progress, and (re)write grades.csv at the end, even when interrupted."""
 from __future__ import annotations
 
 import json
 import threading
 import time
 from collections import Counter
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,18 +15,16 @@ from autograder.batch.discover import Entry
 from autograder.batch.names import inside
 from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import SHEET, remove_partial_writes, report_path, results_path, write_outputs, write_sheet
-from autograder.batch.slots import Slots, workers
-from autograder.grading.pipeline import Prepared, digest_fingerprint, file_digest, grade_prepared, prepare_file, unreadable
+from autograder.batch.local import LocalExecutor
+from autograder.batch.slots import workers
+from autograder.grading.pipeline import digest_fingerprint, file_digest, unreadable
 from autograder.grading.recheck import recheck
-from autograder.manual.merge import carry_scores
-from autograder.grading.report import GradeReport
-from autograder.results.failure import failure_report
 from autograder.grading.record import read_report
+from autograder.grading.report import GradeReport
+from autograder.manual.merge import carry_scores
+from autograder.results.failure import failure_report
 from autograder.sandbox.launcher import IsolationError, require_isolation
 from autograder.sandbox.pool import ServerPool
-
-
-PREPARE_AHEAD = 512  # submissions prepared ahead of their run (bounds memory)
 
 
 class Interrupted(Exception):
@@ -101,9 +98,19 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         except IsolationError:
             pool.close(wait=False)
             raise
+    progress = BatchProgress(len(todo), live)
+    record = _Recorder(assignment, outdir, summary, progress)
     try:
-        _Batch(assignment, outdir, pool, jobs, summary, BatchProgress(len(todo), live)).run(todo)
+        for entry in todo:
+            if entry.path is None:  # nothing to run: its reason is its result
+                record(entry, unreadable(assignment, entry.key, entry.problem), None)
+        if pool is not None:
+            LocalExecutor(assignment, pool, jobs).run([e for e in todo if e.path], record)
+    except KeyboardInterrupt:
+        raise Interrupted() from None
     finally:
+        progress.close()
+        summary.not_graded = [e.key for e in todo if e.key not in record.written]
         summary.statuses = write_sheet(entries, outdir, assignment)
         summary.sheet = outdir / SHEET
         summary.elapsed = time.monotonic() - start
@@ -125,92 +132,26 @@ def refuse_escapes(entries: list[Entry], outdir: Path) -> None:
             entry.refused, entry.problem = True, f"refused: {entry.key} in the output folder leads outside it"
 
 
-class _Batch:
-    """One batch's moving parts: a thread preparing submissions ahead, `jobs` slots running them."""
+class _Recorder:
+    """The driver's side of a batch: writes each report as it comes, counts, shows progress."""
 
-    def __init__(self, assignment: Assignment, outdir: Path, pool: ServerPool | None, jobs: int,
-                 summary: BatchSummary, progress: BatchProgress) -> None:
-        self.assignment, self.outdir, self.pool = assignment, outdir, pool
-        self.summary, self.progress = summary, progress
-        self.jobs = jobs
-        self.stop = threading.Event()
-        self.ahead = threading.Semaphore(PREPARE_AHEAD)  # prepared submissions waiting for a slot
+    def __init__(self, assignment: Assignment, outdir: Path, summary: BatchSummary, progress: BatchProgress) -> None:
+        self.assignment, self.outdir, self.summary, self.progress = assignment, outdir, summary, progress
+        self.written: set[str] = set()
+        self._lock = threading.Lock()
 
-    def run(self, todo: list[Entry]) -> None:
-        slots = Slots(self.jobs)
-        preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
-        executor = ThreadPoolExecutor(max_workers=workers(self.jobs), thread_name_prefix="grader")
-        try:
-            futures = [executor.submit(self.grade, e, slots, preparer.submit(self.prepare, e) if e.path else None)
-                       for e in todo]
-            if self.pool is not None:
-                self.pool.preload_more(self.assignment.preload)  # waits for the server; preparing goes on
-            for future in futures:
-                future.result()
-        except BaseException as e:
-            self.stop.set()
-            for ex in (preparer, executor):
-                ex.shutdown(wait=False, cancel_futures=True)
-            if self.pool is not None:
-                self.pool.kill_runs()
-            if isinstance(e, KeyboardInterrupt):
-                raise Interrupted() from None
-            raise
-        finally:
-            preparer.shutdown(wait=True)
-            executor.shutdown(wait=True)
-            slots.close()
-            self.progress.close()
-            if self.pool is not None:
-                self.pool.close()
-
-    def prepare(self, entry: Entry) -> Prepared | None:
-        """Read, split, locate and compile ahead of the run (from the start, while torch loads)."""
-        while not self.ahead.acquire(timeout=0.1):
-            if self.stop.is_set():
-                return None
-        if self.stop.is_set():
-            self.ahead.release()
-            return None
-        try:
-            assert entry.path is not None
-            return prepare_file(entry.path, self.assignment)
-        except BaseException:  # the grading thread reports it
-            self.ahead.release()
-            raise
-
-    def grade(self, entry: Entry, slots: Slots, prepared: Future[Prepared | None] | None) -> None:
-        """Grade one submission and write its results; if the grader fails on it, a zero result saying so."""
-        failed = False
-        try:
-            report = self._report(entry, slots, prepared)
-        except CancelledError:
-            return
-        except Exception as e:  # a grader bug must cost one submission, not the batch; it is reported
-            report, failed = failure_report(self.assignment, entry.key, e), True
-        if report is None or self.stop.is_set():
-            self.summary.not_graded.append(entry.key)
-            return
+    def __call__(self, entry: Entry, report: GradeReport | None, error: Exception | None) -> None:
+        failed = error is not None
+        if report is None:
+            report = failure_report(self.assignment, entry.key, error or RuntimeError("no report"))
         if any(q.is_written for q in self.assignment.questions):  # a regrade keeps the TAs' scores of the same text
             report = carry_scores(report, read_report(report_path(self.outdir, entry)), self.assignment)
         write_outputs(report, self.outdir / entry.key)
-        if failed:
-            self.summary.failed.append(entry.key)
-            self.progress.note(f"{entry.key}: {report.failure}")
-        else:
-            self.summary.graded += 1
-        self.progress.advance()
-
-    def _report(self, entry: Entry, slots: Slots, prepared: Future[Prepared | None] | None) -> GradeReport | None:
-        """Run one prepared submission in a slot and check it; None if the batch stopped first."""
-        if prepared is None:
-            return unreadable(self.assignment, entry.key, entry.problem)
-        ready = prepared.result()
-        if ready is None:
-            return None
-        assert self.pool is not None
-        try:
-            with slots.slot():
-                return None if self.stop.is_set() else grade_prepared(ready, self.assignment, self.pool)
-        finally:
-            self.ahead.release()
+        with self._lock:
+            self.written.add(entry.key)
+            if failed:
+                self.summary.failed.append(entry.key)
+                self.progress.note(f"{entry.key}: {report.failure}")
+            else:
+                self.summary.graded += 1
+            self.progress.advance()
