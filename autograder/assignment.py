@@ -12,7 +12,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.checks.api import Registry, collect
 from autograder.checks.parts import Reveal
-from autograder.config import ConfigError, FunctionAnswer, GradingConfig, Limits, WrittenAnswer, load_config
+from autograder.config import ConfigError, FunctionAnswer, GradingConfig, Limits, Variants, WrittenAnswer, load_config
 from autograder.grading.report import QuestionInfo
 from autograder.packages import import_names, installed_providers, merge_packages
 
@@ -65,6 +65,7 @@ class Assignment:
     config_path: Path
     minimum_isolation: str = "process"
     packages: tuple[str, ...] = ()  # pip requirements: what students may import beyond the stdlib and torch
+    variants: Variants | None = None
 
     @cached_property
     def package_imports(self) -> frozenset[str]:
@@ -105,6 +106,11 @@ class Assignment:
         """The functions giving each function answer's argument lists (none without the checks)."""
         return self.registry.inputs if self.has_checks else {}
 
+    def instance(self, seed: int | None = None) -> dict:
+        """The checks' data: the notebook's own (`seed` None) or a fresh instance ({} without `@data`)."""
+        data = self.registry.data if self.has_checks else None
+        return data(seed) if data is not None else {}
+
     @cached_property
     def registry(self) -> Registry:
         """The checks module's registered checks and inputs (loaded once)."""
@@ -120,6 +126,8 @@ class Assignment:
         module = importlib.util.module_from_spec(spec)
         registry = collect(lambda: spec.loader.exec_module(module))  # type: ignore[union-attr]
         missing = [q.id for q in self.questions if q.id not in registry.checks and not q.is_written]
+        if self.variants is not None and registry.data is None:
+            raise ConfigError(f"{self.checks_path}: `variants` needs a @data function giving fresh instances")
         if missing:
             raise ConfigError(f"{self.checks_path}: no @check for question(s) {', '.join(missing)}")
         return registry
@@ -187,5 +195,5 @@ def load_assignment(config_path: Path | str, name: str | None, submission: Path 
         samples=root / a.samples if a.samples else None, preload=tuple(a.preload), limits=limits,
         questions=questions, config_path=config_path.resolve(),
         minimum_isolation=a.minimum_isolation or d.minimum_isolation,
-        packages=merge_packages(d.packages, a.packages),
+        packages=merge_packages(d.packages, a.packages), variants=a.variants,
     )

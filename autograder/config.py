@@ -123,6 +123,22 @@ class QuestionConfig(_Strict):
         return v
 
 
+class Variants(_Strict):
+    """Fresh instances of the assignment's data, to find answers that only fit the notebook's own
+    (a batch runs each submission `count` more times with `names` replaced; never changes a grade)."""
+
+    count: int = Field(1, ge=0, le=5)
+    names: list[str] = Field(min_length=1)  # variables replaced after the set-up cell that assigns them
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not name.isidentifier():
+                raise ValueError(f"{name!r} is not a Python name")
+        return v
+
+
 class AssignmentConfig(_Strict):
     """An assignment: only `checks` is needed to grade (`autograder check` needs none of it); the
     rest is for authoring."""
@@ -141,6 +157,7 @@ class AssignmentConfig(_Strict):
     minimum_isolation: Optional[Isolation] = None
     packages: list[PipRequirement] = []
     limits: LimitsOverride = LimitsOverride()
+    variants: Optional[Variants] = None
     questions: list[QuestionConfig] = Field(min_length=1)
 
 

@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Answer, Context, Reveal, check
+from autograder.checks import Answer, Context, Reveal, check, data
 
 # torch.manual_seed(447); rows of randn(4, 3) normalised, then rounded to two decimals.
 K = np.array([[0.47, 0.65, 0.60], [0.64, 0.50, -0.59], [-0.03, -0.48, -0.88], [0.43, -0.83, 0.35]])
 V = np.array([[-0.07, -0.88, 0.47], [0.37, -0.93, -0.07], [-0.25, -0.75, 0.61], [0.94, 0.20, 0.28]])
-REFERENCE_Q = np.mean(8 * K[:2], axis=0, keepdims=True)
 UNCHANGED_ROWS = [0, 1, 3]
+
+
+@data
+def key_and_value(seed: int | None) -> dict[str, np.ndarray]:
+    """The notebook's key and value (seed None), or a fresh pair made the same way: rows of a standard
+    normal 4x3 normalised, then rounded to two decimals."""
+    if seed is None:
+        return {"key": K, "value": V}
+    rng = np.random.default_rng(seed)
+    pair = rng.standard_normal((2, 4, 3))
+    return dict(zip(("key", "value"), (pair / np.linalg.norm(pair, axis=-1, keepdims=True)).round(2)))
+
+
+def reference_q(k: np.ndarray) -> np.ndarray:
+    """A query averaging the first two values: the scaled mean of their keys."""
+    return np.mean(8 * k[:2], axis=0, keepdims=True)
 SHOWN = 0.01  # weights below this are not named in a hint
 
 
@@ -69,7 +84,7 @@ def weights_hint(got: np.ndarray, target: np.ndarray) -> str:
 
 def key_cause(ctx: Context) -> str | None:
     """If the student's own `key` is not the notebook's, how it differs (a cell changed it in place)."""
-    seen = ctx.seen.get("key")
+    seen, K = ctx.seen.get("key"), ctx.data["key"]
     if seen is None or not seen.usable:
         return None
     k = seen.array
@@ -91,7 +106,7 @@ def _with_cause(ctx: Context, hint: str) -> str:
 
 def _query_check(ctx: Context, what: str, target_weights: np.ndarray, expected: np.ndarray) -> None:
     """A query answer: its attention output against `expected`, with its weights as a picture."""
-    q = ctx.matrix()
+    q, K, V = ctx.matrix(), ctx.data["key"], ctx.data["value"]
     got = weights(q, K)
     ctx.heatmap(f"attention weights of `{ctx.answer.name}`", got, target_weights)
     ctx.close(what, attention(q, K, V), expected, hint=_with_cause(ctx, weights_hint(got, target_weights)))
@@ -99,12 +114,12 @@ def _query_check(ctx: Context, what: str, target_weights: np.ndarray, expected: 
 
 @check("1.2.1")
 def select_first(ctx: Context) -> None:
-    _query_check(ctx, "attention(query121, key, value) should be value[0]", np.eye(4)[:1], V[:1])
+    _query_check(ctx, "attention(query121, key, value) should be value[0]", np.eye(4)[:1], ctx.data["value"][:1])
 
 
 @check("1.2.2")
 def identity(ctx: Context) -> None:
-    q = ctx.matrix()
+    q, K, V = ctx.matrix(), ctx.data["key"], ctx.data["value"]
     got, out = weights(q, K), attention(q, K, V)
     ctx.heatmap("attention weights of `query122`", got, np.eye(4))
     for i in range(len(V)):
@@ -117,13 +132,13 @@ def identity(ctx: Context) -> None:
 @check("1.3.1")
 def average_all(ctx: Context) -> None:
     _query_check(ctx, "attention(query131, key, value) should be the mean of all values", np.full((1, 4), 0.25),
-                 V.mean(0, keepdims=True))
+                 ctx.data["value"].mean(0, keepdims=True))
 
 
 @check("1.3.2")
 def average_two(ctx: Context) -> None:
     _query_check(ctx, "attention(query132, key, value) should be the mean of value[0] and value[1]",
-                 np.array([[0.5, 0.5, 0, 0]]), V[:2].mean(0, keepdims=True))
+                 np.array([[0.5, 0.5, 0, 0]]), ctx.data["value"][:2].mean(0, keepdims=True))
 
 
 def _query_for_part_4(ctx: Context) -> np.ndarray:
@@ -132,12 +147,14 @@ def _query_for_part_4(ctx: Context) -> np.ndarray:
     if q is not None and q.usable and q.array.shape in ((1, 3), (3,)) and np.isfinite(q.array).all():
         ctx.note(f"q is your query132 = {np.round(ctx.matrix(q), 4).tolist()}")
         return ctx.matrix(q)
+    reference = reference_q(ctx.data["key"])
     ctx.note("your query132 is not usable, so q is the reference query132")
-    ctx.note(f"the reference query132 is {np.round(REFERENCE_Q, 4).tolist()}", reveals=Reveal.ANSWER)
-    return REFERENCE_Q
+    ctx.note(f"the reference query132 is {np.round(reference, 4).tolist()}", reveals=Reveal.ANSWER)
+    return reference
 
 
 def _other_keys_unchanged(ctx: Context, m_key: np.ndarray) -> bool:
+    K = ctx.data["key"]
     ok = np.allclose(m_key[UNCHANGED_ROWS], K[UNCHANGED_ROWS], rtol=0, atol=1e-6)
     changed = [i for i in UNCHANGED_ROWS if not np.allclose(m_key[i], K[i], rtol=0, atol=1e-6)]
     cause = key_cause(ctx)
@@ -148,7 +165,7 @@ def _other_keys_unchanged(ctx: Context, m_key: np.ndarray) -> bool:
 
 @check("1.4.1")
 def replace_key_average_three(ctx: Context) -> None:
-    m_key = ctx.matrix()
+    m_key, V = ctx.matrix(), ctx.data["value"]
     q = _query_for_part_4(ctx)
     if _other_keys_unchanged(ctx, m_key):
         target = np.array([[1 / 3, 1 / 3, 1 / 3, 0]])
@@ -161,7 +178,7 @@ def replace_key_average_three(ctx: Context) -> None:
 
 @check("1.4.2")
 def replace_key_return_third(ctx: Context) -> None:
-    m_key = ctx.matrix()
+    m_key, K, V = ctx.matrix(), ctx.data["key"], ctx.data["value"]
     q = _query_for_part_4(ctx)
     if not _other_keys_unchanged(ctx, m_key):
         return

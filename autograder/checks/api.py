@@ -6,7 +6,7 @@ numpy arrays decoded from what the student's process reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -49,13 +49,16 @@ class Context:
     """Everything a check needs about one question, and where it records its parts.
 
     `answers`: every question's answer by id; `seen`: the variables the question's `inspect`
-    setting reads beside its answer (to explain a failure, never to score it)."""
+    setting reads beside its answer (to explain a failure, never to score it); `data`: the
+    instance of the assignment's data the run used (the notebook's own, or a fresh one from
+    `@data`, see the assignment's `variants`)."""
 
     answer: Answer
     answers: dict[str, Answer]
     tolerance: float
     calls: list[CallResult] = field(default_factory=list)
     seen: dict[str, Answer] = field(default_factory=dict)
+    data: dict[str, np.ndarray] = field(default_factory=dict)
     parts: list[Part] = field(default_factory=list)
     figures: list[Heatmap] = field(default_factory=list)
 
@@ -105,6 +108,7 @@ class Context:
 
 
 CheckFn = Callable[[Context], None]
+DataFn = Callable[[Optional[int]], dict]
 InputsFn = Callable[[], list[Inputs]]
 
 
@@ -112,6 +116,7 @@ InputsFn = Callable[[], list[Inputs]]
 class Registry:
     checks: dict[str, CheckFn] = field(default_factory=dict)
     inputs: dict[str, InputsFn] = field(default_factory=dict)
+    data: DataFn | None = None
 
 
 _current = Registry()
@@ -125,6 +130,13 @@ def check(question_id: str) -> Callable[[CheckFn], CheckFn]:
         return fn
 
     return register
+
+
+def data(fn: DataFn) -> DataFn:
+    """Register the assignment's data: `fn(None)` is the notebook's own instance, `fn(seed)` a fresh one
+    of the same kind (the arrays a variant run puts in place of the notebook's, see `variants`)."""
+    _current.data = fn
+    return fn
 
 
 def inputs(question_id: str) -> Callable[[InputsFn], InputsFn]:

@@ -345,14 +345,15 @@ def checked(q: Question, ran: QuestionResult, answer: Answer, answers: dict[str,
 
 
 def check_question(q: Question, answer: Answer, answers: dict[str, Answer], seen: dict[str, Answer],
-                   calls: list[CallResult] | None, assignment: Assignment,
-                   public_only: bool = False) -> tuple[list[Part], list[Heatmap], float]:
-    """The trusted checks of one question on plain data (also what a regrade reruns): its parts
+                   calls: list[CallResult] | None, assignment: Assignment, public_only: bool = False,
+                   seed: int | None = None) -> tuple[list[Part], list[Heatmap], float]:
+    """The trusted checks of one question on plain data (also what a regrade reruns), against the
+    notebook's data or (`seed`) a fresh instance of it: its parts
     and figures, as the question's `reveal` setting allows, and its score."""
     parts = _public(q, answer, calls)
     figures: list[Heatmap] = []
     if not public_only and all(p.passed for p in parts):
-        ctx = Context(answer, answers, q.tolerance, calls or [], seen)
+        ctx = Context(answer, answers, q.tolerance, calls or [], seen, data=assignment.instance(seed))
         assignment.registry.checks[q.id](ctx)
         parts, figures = parts + ctx.parts, ctx.figures
     score = 0.0 if public_only else score_parts(parts, q.points, q.partial_credit)
