@@ -10,6 +10,7 @@ import click
 
 from typing import TYPE_CHECKING
 
+from autograder.integrity import DEFAULT_THRESHOLD
 from autograder.results.text import printable
 
 if TYPE_CHECKING:
@@ -157,10 +158,13 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Submissions graded at once (default: number of CPUs).")
 @click.option("--force", is_flag=True, help="Regrade submissions that already have complete results.")
+@click.option("--variants/--no-variants", default=True, show_default=True,
+              help="Also run each submission on fresh instances of the data (the config's `variants`) to find "
+                   "answers that only fit the given data; never changes a grade.")
 @click.option("--docker", "image", metavar="IMAGE",
               help="Grade inside one container of IMAGE (no network, SOURCE read-only), with its bundled config.")
 def batch(source: Path, assignment_name: str | None, config_path: Path | None, outdir: Path, jobs: int | None,
-          force: bool, image: str | None) -> None:
+          force: bool, variants: bool, image: str | None) -> None:
     """Grade every submission in SOURCE (a folder, or Gradescope's export zip) into OUTDIR."""
     if image is not None:
         readable_input(source)
@@ -195,7 +199,7 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
         if len(found.warnings) > MAX_WARNINGS:
             click.echo(f"Warning: and {len(found.warnings) - MAX_WARNINGS} more like these", err=True)
         try:
-            summary = run_batch(found.entries, assignment, outdir, jobs, force, pool=pool)
+            summary = run_batch(found.entries, assignment, outdir, jobs, force, pool=pool, variants=variants)
         except (IsolationError, SandboxError) as e:
             raise click.ClickException(str(e)) from None
         except OSError as e:
@@ -231,6 +235,38 @@ def report(outdir: Path, assignment_name: str | None, config_path: Path | None) 
         _course_report(outdir, assignment)
     except CourseError as e:
         raise InputPathError(str(e)) from None
+
+
+@main.command()
+@click.argument("source", type=input_path)
+@assignment_option
+@config_option
+@click.option("--out", "-o", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The batch's OUTDIR: its reports give the answers; integrity.html, .csv and .json go there.")
+@click.option("--earlier", multiple=True, type=input_path,
+              help="A folder (or export zip) of an earlier term's submissions to compare with; repeatable.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_THRESHOLD, show_default=True,
+              help="Share of one submission's own code found in another's that flags the pair.")
+@click.option("--boilerplate", multiple=True, type=input_path,
+              help="A .py/.ipynb of code handed out to students, left out like the notebook; repeatable.")
+def integrity(source: Path, assignment_name: str | None, config_path: Path | None, outdir: Path,
+              earlier: tuple[Path, ...], threshold: float, boilerplate: tuple[Path, ...]) -> None:
+    """Pairs of submissions in SOURCE alike in code or in unusual answer values, for a person to review
+    (never a grade): OUTDIR/integrity.html, integrity.csv and integrity.json."""
+    from autograder.integrity import IntegrityError
+    from autograder.integrity.run import check_integrity
+
+    assignment = _assignment(config_path, assignment_name, None, checks=False)
+    for path in (source, *earlier, *boilerplate):
+        readable_input(path)
+    try:
+        written = check_integrity(source, assignment, outdir, list(earlier), threshold, list(boilerplate))
+    except IntegrityError as e:
+        raise click.ClickException(printable(str(e))) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot write in {printable(str(outdir))}: {e.strerror or e}") from None
+    for line in written.lines():
+        click.echo(printable(line))
 
 
 def _course_report(outdir: Path, assignment: Assignment | None, entries: list[Entry] | None = None) -> None:

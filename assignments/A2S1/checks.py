@@ -19,13 +19,15 @@ UNCHANGED_ROWS = [0, 1, 3]
 
 @data
 def key_and_value(seed: int | None) -> dict[str, np.ndarray]:
-    """The notebook's key and value (seed None), or a fresh pair made the same way: rows of a standard
-    normal 4x3 normalised, then rounded to two decimals."""
+    """The notebook's key and value (seed None), or a fresh pair like them: the same keys turned by a
+    random rotation (so every angle between them, and every honest answer built from `key`, carries
+    over, while numbers typed in do not) and a new random value with unit-norm rows."""
     if seed is None:
         return {"key": K, "value": V}
     rng = np.random.default_rng(seed)
-    pair = rng.standard_normal((2, 4, 3))
-    return dict(zip(("key", "value"), (pair / np.linalg.norm(pair, axis=-1, keepdims=True)).round(2)))
+    rotation, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    value = rng.standard_normal(V.shape)
+    return {"key": K @ rotation, "value": value / np.linalg.norm(value, axis=-1, keepdims=True)}
 
 
 def reference_q(k: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from autograder.batch.executor import OnReport
 from autograder.batch.slots import Slots, workers
 from autograder.grading.pipeline import Prepared, grade_prepared, prepare_file
 from autograder.grading.report import GradeReport
+from autograder.grading.variants import find_fits
 from autograder.sandbox.pool import ServerPool
 
 PREPARE_AHEAD = 512  # submissions prepared ahead of their run (bounds memory)
@@ -19,8 +20,9 @@ PREPARE_AHEAD = 512  # submissions prepared ahead of their run (bounds memory)
 class LocalExecutor:
     """A thread preparing submissions ahead, `jobs` slots running them in `pool` (closed by `run`)."""
 
-    def __init__(self, assignment: Assignment, pool: ServerPool, jobs: int) -> None:
+    def __init__(self, assignment: Assignment, pool: ServerPool, jobs: int, variants: bool = True) -> None:
         self.assignment, self.pool, self.jobs = assignment, pool, jobs
+        self.variants = variants and assignment.variants is not None and assignment.variants.count > 0
         self.stop = threading.Event()
         self.ahead = threading.Semaphore(PREPARE_AHEAD)  # prepared submissions waiting for a slot
 
@@ -79,6 +81,11 @@ class LocalExecutor:
             return None
         try:
             with slots.slot():
-                return None if self.stop.is_set() else grade_prepared(ready, self.assignment, self.pool)
+                if self.stop.is_set():
+                    return None
+                report = grade_prepared(ready, self.assignment, self.pool)
+                if self.variants:
+                    report.findings = find_fits(ready, report, self.assignment, self.pool)
+                return report
         finally:
             self.ahead.release()

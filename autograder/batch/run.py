@@ -64,8 +64,9 @@ def stored_grade(entry: Entry, outdir: Path, assignment: Assignment) -> bool | G
 
 
 def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: int = 2, force: bool = False,
-              live: bool | None = None, pool: ServerPool | None = None) -> BatchSummary:
+              live: bool | None = None, pool: ServerPool | None = None, variants: bool = True) -> BatchSummary:
     """Grade every entry not already complete; always (re)write grades.csv, even when interrupted.
+    `variants`: also run each submission on the assignment's fresh data instances (integrity findings).
 
     `pool` (with `slots.workers(jobs)` connections, closed here) may have been started early, to
     import torch while the grader loads; without one, a pool is started if there is anything to run.
@@ -105,7 +106,7 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
             if entry.path is None:  # nothing to run: its reason is its result
                 record(entry, unreadable(assignment, entry.key, entry.problem), None)
         if pool is not None:
-            LocalExecutor(assignment, pool, jobs).run([e for e in todo if e.path], record)
+            LocalExecutor(assignment, pool, jobs, variants).run([e for e in todo if e.path], record)
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:

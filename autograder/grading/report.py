@@ -133,6 +133,16 @@ class QuestionResult:
         return self.answer is not None and all(r is None or r.stored for r in records)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Integrity evidence for a person to review (never part of a grade or of the student's feedback):
+    which question ("" for the whole submission), what kind, and what was seen."""
+
+    question: str
+    kind: str
+    evidence: str
+
+
 @dataclass
 class GradeReport:
     assignment: str
@@ -152,6 +162,7 @@ class GradeReport:
     fingerprint: str = ""  # the submission's bytes, the assignment's config and checks, the grader
     data_digest: str = ""  # the submission's bytes alone
     run_config: str = ""  # what decided the run (not the checks): a regrade needs it unchanged
+    findings: list[Finding] = field(default_factory=list)  # from variant runs (batch only)
 
     @property
     def score(self) -> float:

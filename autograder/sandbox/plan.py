@@ -61,6 +61,9 @@ class Calls:
     calls: list[PlannedCall]
 
 
+INJECT_FILENAME = "<grader: data>"
+
+
 @dataclass
 class Plan:
     cells: list[PlanCell]
@@ -73,6 +76,8 @@ class Plan:
     stopped: dict[int, list[int]] = field(default_factory=dict)
     # function answer's key -> its calls that hung or crashed a previous attempt: not made again
     stopped_calls: dict[str, list[int]] = field(default_factory=dict)
+    # cell -> trusted code run right after it (a variant run puts a fresh instance of the data in place)
+    inject: dict[int, str] = field(default_factory=dict)
     max_elements: int = 100_000
     _compiled: list[dict] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -103,5 +108,6 @@ class Plan:
             "final_calls": [asdict(c) for c in self.final_calls],
             "stopped": {i: list(s) for i, s in self.stopped.items()},
             "stopped_calls": {k: list(s) for k, s in self.stopped_calls.items()},
+            "inject": {i: compile(src, INJECT_FILENAME, "exec", dont_inherit=True) for i, src in self.inject.items()},
             "max_elements": self.max_elements,
         })
