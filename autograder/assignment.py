@@ -5,6 +5,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -124,6 +125,7 @@ class Assignment:
         spec = importlib.util.spec_from_file_location(f"autograder_checks_{self.name}", self.checks_path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses (and pickling) look their module up by name
         registry = collect(lambda: spec.loader.exec_module(module))  # type: ignore[union-attr]
         missing = [q.id for q in self.questions if q.id not in registry.checks and not q.is_written]
         if self.variants is not None and registry.data is None:

@@ -25,8 +25,8 @@ def find_written(submission: Submission, prompts: dict[str, str]) -> dict[str, s
     inert = {id(c) for c in submission.inert}
     script = submission.format != "notebook"
     texts = [prose(c, id(c) in inert, script) for c in cells]
-    words = [normalise(t) if t is not None else None for t in texts]
-    wanted = {key: normalise(p) for key, p in prompts.items()}
+    words = [_plain(t) if t is not None else None for t in texts]
+    wanted = {key: _plain(p) for key, p in prompts.items()}
     return {key: _answer(texts, words, w, [o for o in wanted.values() if o != w]) for key, w in wanted.items()}
 
 
@@ -62,10 +62,15 @@ def prose(cell: Cell, inert: bool, script: bool) -> str | None:
     return None
 
 
+def _plain(text: str) -> str:
+    """`normalise`d, without Markdown's emphasis marks (`**Written answer 2:** prove` reads as the words)."""
+    return normalise(text.replace("*", ""))
+
+
 def _after(text: str, wanted: str) -> str:
     """The lines of `text` after the one that completes the prompt `wanted`."""
     lines = text.split("\n")
     for k in range(len(lines)):
-        if wanted in normalise("\n".join(lines[:k + 1])):
+        if wanted in _plain("\n".join(lines[:k + 1])):
             return "\n".join(lines[k + 1:])
     return ""

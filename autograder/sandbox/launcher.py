@@ -36,6 +36,7 @@ BASE_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "MPLBACKEND": "module://autograder.sandbox.mplbackend",  # Agg; plt.show() closes the figures, as Colab
+    procs.MARK: "1",  # what the grader kills when its server is gone: only processes of the sandbox
 }
 
 
@@ -294,7 +295,7 @@ class ForkServer:
             self.process.kill()
             self.process.wait()
         ForkServer.live.discard(self.process.pid)
-        procs.kill_orphans(keep=ForkServer.live)
+        procs.kill_orphans(keep=ForkServer.live, only=procs.sandboxed)
         shutil.rmtree(self.scratch_root, ignore_errors=True)
         self.release_uids()
 

@@ -6,6 +6,8 @@ import os
 import signal
 from pathlib import Path
 
+from typing import Callable
+
 import psutil
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -32,12 +34,12 @@ def children() -> set[int]:
         return {p.pid for p in psutil.Process().children(recursive=False)}
 
 
-def kill_orphans(keep: set[int]) -> int:
-    """Kill every child of ours not in `keep` (orphans re-parented to us) and, as they are
-    re-parented in turn, all their descendants; reap them. Returns how many were killed."""
+def kill_orphans(keep: set[int], only: Callable[[int], bool] = lambda pid: True) -> int:
+    """Kill every child of ours not in `keep` for which `only` holds (orphans re-parented to us) and,
+    as they are re-parented in turn, all their descendants; reap them. Returns how many were killed."""
     killed: set[int] = set()
     for _ in range(_SWEEPS):
-        doomed = children() - keep
+        doomed = {pid for pid in children() - keep if pid in killed or only(pid)}
         if not doomed:
             break
         for pid in doomed - killed:
@@ -52,3 +54,17 @@ def kill_orphans(keep: set[int]) -> int:
             except ChildProcessError:
                 pass
     return len(killed)
+
+
+MARK = "AUTOGRADER_SANDBOX"  # in the environment of the fork server and of every run it forks
+
+
+def sandboxed(pid: int) -> bool:
+    """True if process `pid` comes from a sandbox: another user (a run's slot uid), or our mark in its
+    environment. Not a process of the grader's own (a browser, a cluster's agent)."""
+    try:
+        if os.stat(f"/proc/{pid}").st_uid != os.getuid():
+            return True
+        return f"{MARK}=1".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
