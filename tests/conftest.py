@@ -1,6 +1,7 @@
 """Shared fixtures: the repository's own config and assignment, and a file writer."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,19 @@ from autograder.assignment import Assignment, load_assignment
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "grading_config.yaml"
+
+
+def config_of(name: str, text: str | None = None) -> str:
+    """The repository's grading_config.yaml (or `text`) with only assignment `name`'s block, as written."""
+    kept, section, keep = [], "", True
+    for line in (CONFIG.read_text() if text is None else text).splitlines(keepends=True):
+        if re.match(r"^[^ #\n]", line):  # a top-level key
+            section, keep = line.split(":")[0], True
+        elif section == "assignments" and re.match(r"^  [^ #\n]", line):  # an assignment's first line
+            keep = line.startswith(f"  {name}:")
+        if keep:
+            kept.append(line)
+    return "".join(kept)
 
 
 @pytest.fixture(scope="session")

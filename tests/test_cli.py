@@ -15,7 +15,7 @@ import pytest
 from autograder.assignment import find_config
 from autograder.cli import GRADER_FAILED
 from autograder.results.atomic import write_atomic
-from conftest import REPO
+from conftest import REPO, config_of
 from tiny import answer, tiny_config
 
 SOLUTION = (REPO / "solutions" / "A2S1" / "A2S1.py").read_text()
@@ -84,8 +84,8 @@ def test_check_runs_public_checks_only(a2s1, tmp_path):
 @pytest.mark.parametrize("command", ["grade", "check", "batch"])
 def test_a_missing_input_is_a_usage_error_and_writes_nothing(tmp_path, command):
     missing = tmp_path / "missing.ipynb"
-    out = ["-a", "A2S1", "--out", str(tmp_path / "out")] if command == "batch" else ["--out", str(tmp_path / "r.json")]
-    result = autograder(command, str(missing), *(out if command != "check" else []))
+    out = ["--out", str(tmp_path / "out")] if command == "batch" else ["--out", str(tmp_path / "r.json")]
+    result = autograder(command, str(missing), "-a", "A2S1", *(out if command != "check" else []))
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.splitlines() == [f"Error: {missing}: cannot read it (No such file or directory)"]
     assert sorted(tmp_path.iterdir()) == []
@@ -156,8 +156,8 @@ def test_written_files_follow_the_umask(a2s1, tmp_path, umask):
     single = subprocess.run([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "r.json")],
                             **run)
     assert single.returncode == 0, single.stderr
-    batch = subprocess.run([sys.executable, "-m", "autograder", "batch", str(sub.parent), "--out", str(tmp_path / "out")],
-                           **run)
+    batch = subprocess.run([sys.executable, "-m", "autograder", "batch", str(sub.parent), "-a", "A2S1", "--out",
+                            str(tmp_path / "out")], **run)
     assert batch.returncode == 0, batch.stderr
     for path in (tmp_path / "r.json", tmp_path / "out" / "grades.csv", tmp_path / "out" / "A2S1.py" / "results.json"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
@@ -239,7 +239,7 @@ def test_a_grader_failure_is_a_zero_result_saying_so_with_its_own_exit_code(tmp_
 def test_assign_generates_student_notebook_and_solutions_from_the_master(a2s1, tmp_path):
     shutil.copy(a2s1.master, tmp_path / "master.ipynb")
     shutil.copy(a2s1.checks_path, tmp_path / "checks.py")
-    config = (REPO / "grading_config.yaml").read_text()
+    config = config_of("A2S1")
     config = (config.replace("assignments/A2S1/A2S1.ipynb", "student/A2S1.ipynb")
               .replace("assignments/A2S1/checks.py", "checks.py")
               .replace("solutions/A2S1/A2S1.master.ipynb", "master.ipynb")

@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 
 from autograder.assignment import infer_name, load_assignment
 from autograder.config import ConfigError, load_config
-from conftest import CONFIG, REPO
+from conftest import CONFIG, REPO, config_of
 
 
 def _variant(tmp_path, mutate) -> str:
@@ -78,10 +78,22 @@ def test_per_question_settings_override_defaults(tmp_path):
     assert a.limits.cell_timeout == 3 and a.limits.timeout == 60
 
 
-@pytest.mark.parametrize("name", ["A2S1.py", "A2S1 (2).ipynb", "jdoe_A2S1.py", "a2s1.py", "homework.py"])
+@pytest.mark.parametrize("name", ["A2S1.py", "A2S1 (2).ipynb", "jdoe_A2S1.py", "a2s1.py"])
 def test_assignment_is_inferred_from_the_file_name(name, tmp_path):
     from pathlib import Path
     assert infer_name(load_config(CONFIG), Path(name)) == "A2S1"
+    assert infer_name(load_config(CONFIG), Path(name.replace("A2S1", "A2S2").replace("a2s1", "a2s2"))) == "A2S2"
+
+
+def test_a_name_that_says_no_assignment_needs_one_only_when_there_are_several(tmp_path):
+    from pathlib import Path
+    with pytest.raises(ConfigError) as e:
+        infer_name(load_config(CONFIG), Path("homework.py"))
+    assert "pass --assignment (one of A2S1, A2S2)" in str(e.value)
+    single = tmp_path / "grading_config.yaml"
+    single.write_text(config_of("A2S1").replace("assignments/A2S1/", f"{REPO}/assignments/A2S1/")
+                      .replace("solutions/A2S1/", f"{REPO}/solutions/A2S1/"))
+    assert infer_name(load_config(single), Path("homework.py")) == "A2S1"
 
 
 def test_cli_reports_config_errors_without_traceback(tmp_path):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, config_of
 
 SOLUTION = (REPO / "solutions" / "A2S1" / "A2S1.py").read_text()
 VARIANTS = {
@@ -31,7 +31,7 @@ def course(folder: Path, edit=lambda text: text) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "assignments" / "A2S1").mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "assignments" / "A2S1" / "checks.py", folder / "assignments" / "A2S1" / "checks.py")
-    text = (REPO / "grading_config.yaml").read_text()
+    text = config_of("A2S1")
     keep = [line for line in text.splitlines(keepends=True)  # no authoring files
             if not line.startswith(("    notebook:", "    master:", "    solutions:", "    samples:"))]
     (folder / "grading_config.yaml").write_text(edit("".join(keep)))

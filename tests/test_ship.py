@@ -112,7 +112,7 @@ def test_wheelhouse_requirements_cover_every_assignment(tmp_path):
     a2s1 = raw["assignments"]["A2S1"]
     a2s1.update({key: str(REPO / a2s1[key]) for key in ("notebook", "checks", "master", "samples")},
                 solutions=[str(REPO / s) for s in a2s1["solutions"]])
-    raw["assignments"]["B1"] = {**a2s1, "packages": ["pillow"]}
+    raw["assignments"] = {"A2S1": a2s1, "B1": {**a2s1, "packages": ["pillow"]}}
     (tmp_path / "grading_config.yaml").write_text(yaml.safe_dump(raw))
     result = subprocess.run([sys.executable, "-m", "autograder.ship.requirements", str(fake_wheel(tmp_path, "click")),
                              str(tmp_path / "grading_config.yaml")], capture_output=True, text=True)

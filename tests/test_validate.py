@@ -6,14 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, config_of
 
 
 def course(folder: Path) -> Path:
     """A copy of the repository's A2S1 (config, checks, master, notebook, solutions) in `folder`."""
     for part in ("assignments/A2S1", "solutions/A2S1"):
         shutil.copytree(REPO / part, folder / part, ignore=shutil.ignore_patterns("samples"))
-    text = (REPO / "grading_config.yaml").read_text()
+    text = config_of("A2S1")
     (folder / "grading_config.yaml").write_text(text.replace("    samples: assignments/A2S1/samples\n", ""))
     return folder / "grading_config.yaml"
 
