@@ -218,3 +218,15 @@ def test_grading_installs_leave_otter_grader_out():
     assert runtime and "otter-grader" not in {r.name for r in runtime}
     authoring = [Requirement(r) for r in requires("autograder") or [] if 'extra == "author"' in r]
     assert [r.name for r in authoring] == ["otter-grader"]
+
+
+def test_every_data_file_of_the_package_ships_in_its_wheel():
+    """Templates and schemas are package data: a wheel without them breaks the image and the zip."""
+    import fnmatch
+    import tomllib
+
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["autograder"]
+    package = REPO / "autograder"
+    data = [p.relative_to(package).as_posix() for p in package.rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert data and [f for f in data if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
