@@ -11,7 +11,8 @@ squeeze-and-excitation as attention (exercise 4).
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -162,27 +163,47 @@ def _round(a: np.ndarray, digits: int = 2) -> list:
 
 
 def _output(ctx: Context, i: int, what: str, shape: tuple[int, ...], weight: float = 1.0,
-            hint: str | None = None) -> np.ndarray | None:
+            hint: str | None = None, error_hint: str | None = None) -> np.ndarray | None:
     """Call i's output as an array of `shape`; None (with a failed part worth `weight`) if it
     raised, returned no numbers, or returned another shape."""
     result = ctx.calls[i]
     if result.error is not None:
+        if "timed out" in result.error:
+            ctx.credit(False, f"{what}: your function {result.error}", weight=weight,
+                       hint="the grader stops a call at its time limit: make it faster (fewer steps, smaller "
+                            "matrices, no printing inside loops)", reason="the function ran out of time")
+            return None
         ctx.credit(False, f"{what}: your function raised {result.error}", weight=weight,
-                   hint=hint or "call it yourself on small inputs to see the error", reason="the function raised")
+                   hint=error_hint or "call it yourself on small inputs of the same shapes to see the error",
+                   reason="the function raised")
         return None
     out = result.output
     if out is None or not out.usable:
-        problem = out.problem if out is not None else "nothing"
-        ctx.credit(False, f"{what}: it returned {problem}, not a tensor", weight=weight,
+        problem = out.problem if out is not None else "it returned nothing"
+        ctx.credit(False, f"{what}: {problem}, not a tensor", weight=weight,
                    hint="return a torch tensor (the function's last line should be `return ...`)",
                    reason="the function returned no tensor")
         return None
     got = out.array
     if got.shape != shape:
+        if got.size == int(np.prod(shape)):
+            hint = (f"it has the right number of values in the wrong shape: return shape {shape} (drop or add the "
+                    "extra dimensions, e.g. with .squeeze() or .reshape)")
         ctx.credit(False, f"{what}: it returned shape {tuple(got.shape)}, not {shape}", weight=weight,
                    hint=hint, reason="the function returned the wrong shape")
         return None
     return got
+
+
+def _nothing_returned(ctx: Context) -> bool:
+    """True (with one required part saying so) when every call returned None: the body is not written."""
+    if ctx.calls and all(c.error is None and (c.output is None or c.output.array is None) and c.output is not None
+                         and (c.output.problem or "").endswith("is None") for c in ctx.calls):
+        ctx.require(False, f"your function returned None for all {len(ctx.calls)} calls",
+                    hint="write its body after `# TODO:` and end it with `return ...`",
+                    reason="the function returns None")
+        return True
+    return False
 
 
 def _matches(got: np.ndarray, candidate: np.ndarray, tol: float) -> bool:
@@ -277,6 +298,8 @@ def _pool_hint(got: np.ndarray, case: PoolCase, tol: float) -> str:
 
 @check("2.1")
 def attention_pool_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     tol = ctx.tolerance
     for i, case in enumerate(POOL):
         weights = softmax(case.reference(case.q, case.K))
@@ -354,37 +377,46 @@ def _scores(ctx: Context, i: int, m: int) -> tuple[np.ndarray | None, str | None
         return None, f"your function raised {result.error}"
     out = result.output
     if out is None or not out.usable:
-        return None, f"it returned {out.problem if out is not None else 'nothing'}, not a tensor of scores"
+        return None, f"{out.problem if out is not None else 'it returned nothing'}, not a tensor of scores"
     if out.array.shape != (m,):
         return None, f"it returned shape {tuple(out.array.shape)}, not one score per key ({m},)"
     if not np.isfinite(out.array).all():
-        return None, ("its scores contain NaN or inf: keep them finite at every width (a score like "
-                      "-‖q - k‖² / (2 width²) is; the softmax applies exp later)")
+        return None, ("its scores contain NaN or inf: keep them finite at every width (return scores, not exp of "
+                      "them: the softmax exponentiates later, without overflowing)")
     return out.array, None
 
 
-def _narrow_hint(weights: np.ndarray, scores: np.ndarray, case: MatchCase) -> str:
+def _narrow_hint(weights: np.ndarray, scores: np.ndarray, case: MatchCase, ignores_width: bool) -> str:
     top = int(np.argmax(weights))
     dist = np.linalg.norm(case.K - case.q, axis=1)
     lead = f"at width {NARROW:g} your weights put {weights[top]:.2f} on key {top}"
+    if ignores_width:
+        lead += " whatever the width (your scores do not change with it)"
+    if scores.min() >= 0 and scores.max() <= 1:
+        return (f"{lead}: your scores all lie in [0, 1], like kernel weights; attention applies a softmax to the "
+                "scores, so return the log of a kernel (a score that falls with the distance), not the kernel")
     if np.ptp(scores) < 1e-6:
         return f"{lead}: your scores are all equal; they must decrease with the distance ‖q - k‖"
     if top == int(np.argmax(dist)):
         return f"{lead}, the farthest key: the score must decrease with the distance (put a minus sign on it)"
     if top == int(np.argmax(case.K @ case.q)) and top != case.nearest:
         return (f"{lead}, the key with the largest dot product q·k, but key {case.nearest} is the nearest: q·k favours "
-                "long keys; score with the distance ‖q - k‖ instead")
-    if scores.min() >= 0 and scores.max() <= 1:
-        return (f"{lead}: your scores all lie in [0, 1], like kernel weights; attention applies a softmax to the "
-                "scores, so return the log of a kernel, e.g. -‖q - k‖² / (2 width²)")
+                "long keys; score with the distance ‖q - k‖ instead" + ("" if not ignores_width else
+                                                                      ", divided by the width"))
     if top == case.nearest:
         return (f"{lead}, the nearest key, but not all of it: the scores must grow apart without bound as the width "
                 "shrinks (divide by the width, or by its square)")
     return f"{lead}, but key {case.nearest} is the nearest: the score must decrease with the distance ‖q - k‖"
 
 
+def _ignores_width(scores: list[np.ndarray]) -> bool:
+    return all(np.allclose(s, scores[0], rtol=1e-6, atol=1e-9) for s in scores[1:])
+
+
 @check("2.2")
 def approximate_match_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     n = len(WIDTHS)
     for c, case in enumerate(MATCH):
         m = len(case.K)
@@ -403,10 +435,12 @@ def approximate_match_check(ctx: Context) -> None:
                     f"(key {case.nearest} is the nearest)", weights, ylabel="Widths")
         ctx.close(f"database {c}: as the width shrinks ({NARROW:g}), attention returns the value of the nearest key "
                   f"(key {case.nearest})", weights[0], one_hot,
-                  hint=_narrow_hint(weights[0], scores[0], case), reason="a narrow width does not return the nearest key")
+                  hint=_narrow_hint(weights[0], scores[0], case, _ignores_width(scores)), reason="a narrow width does not return the nearest key")
         wide_hint = (f"at width {WIDE:g} your weights range from {weights[-1].min():.2f} to {weights[-1].max():.2f}; "
                      "as the width grows every score must approach the same value (divide the distance by the width)")
-        if weights[-1].max() > 0.99:
+        if _ignores_width(scores):
+            wide_hint = "your scores do not change with the width: divide them by the width (or by its square)"
+        elif weights[-1].max() > 0.99:
             wide_hint = (f"at width {WIDE:g} your weights put {weights[-1].max():.2f} on one key: your attention gets "
                          "sharper as the width grows; divide by the width instead of multiplying")
         ctx.close(f"database {c}: as the width grows ({WIDE:g}), attention averages all {m} values", weights[-1],
@@ -414,10 +448,13 @@ def approximate_match_check(ctx: Context) -> None:
         nearest_weight = weights[:, case.nearest]
         rising = [f"{WIDTHS[j]:g} to {WIDTHS[j + 1]:g}" for j in range(n - 1)
                   if nearest_weight[j + 1] > nearest_weight[j] + 1e-3]
-        ctx.credit(not rising, f"database {c}: the weight of the nearest key never grows as the width grows"
-                   + (f" (it grows from width {rising[0]})" if rising else ""),
-                   hint="the width should act like a temperature: a wider kernel spreads the weights out", weight=1,
-                   reason="the width does not act monotonically")
+        falls = nearest_weight[0] - nearest_weight[-1] > 0.5
+        why = (f" (it grows from width {rising[0]})" if rising else "" if falls else
+               f" (it goes from {nearest_weight[0]:.2f} to {nearest_weight[-1]:.2f} between widths {NARROW:g} and "
+               f"{WIDE:g})")
+        ctx.credit(falls and not rising, f"database {c}: the weight of the nearest key falls as the width grows, "
+                   f"never rising{why}", weight=1, reason="the width does not act monotonically",
+                   hint="the width should act like a temperature: a wider kernel spreads the weights out")
     _names_check(ctx, len(MATCH) * n)
 
 
@@ -438,6 +475,8 @@ def _names_check(ctx: Context, start: int) -> None:
         ctx.heatmap(f"{name!r} over {searched} (width {NARROW:g})", w[None], target[None],
                     xlabel=" ".join(DB[r][0] for r in rows), ylabel=name)
         hint = f"your attention returns {firsts[top]} with weight {w[top]:.2f}"
+        if wide is not None and _ignores_width([narrow, wide]):
+            hint += f" at every width (your scores for {name!r} are the same at widths {NARROW:g} and {WIDE:g})"
         if name == "Li" and first == "Mu" and abs(w[firsts.index("Zachary")] - w[firsts.index("Mu")]) < 0.05:
             hint += ("; Li and Lipton score the same: with q·k, embed('Li')·embed('Lipton') = embed('Li')·embed('Li'), "
                      "so a dot product cannot tell an exact match from a longer name; score with the distance")
@@ -513,6 +552,8 @@ def _jacobian_diagnosis(pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 @check("2.3")
 def jacobian_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     pairs = []
     for i, (q, K) in enumerate(JACOBIAN):
         d = len(q)
@@ -531,7 +572,7 @@ def jacobian_check(ctx: Context) -> None:
 
 # =========================================================================== 2.4 a differentiable search engine
 
-TEMPERATURES = [1.0, 0.1, 1e-3, 1e3]
+TEMPERATURES = [1.0, 0.3, 1e-3, 1e3]
 
 
 def _search_cases():
@@ -549,6 +590,8 @@ def soft_search_inputs() -> list:
 
 @check("2.4.1")
 def soft_search_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     s = SEARCH_Q @ SEARCH_D.T
     tol = ctx.tolerance
     for i, t in enumerate(TEMPERATURES):
@@ -558,7 +601,12 @@ def soft_search_check(ctx: Context) -> None:
         if got is None:
             continue
         hint = "soft_search should return softmax(queries @ docs.T / temperature, dim=-1)"
-        if _matches(got, softmax(s * t), tol):
+        one_hot = bool(np.isfinite(got).all() and np.all(np.isclose(got, 0, atol=1e-6) | np.isclose(got, 1, atol=1e-6)))
+        if one_hot and not _matches(got, expected, tol):
+            hint = ("your weights are one-hot: that is hard retrieval (argmax), which has no gradient; soft retrieval "
+                    "weighs every document by softmax(scores / temperature), and only becomes hard as the temperature "
+                    "goes to 0")
+        elif _matches(got, softmax(s * t), tol):
             hint = "your weights are softmax(scores × temperature): divide the scores by the temperature"
         elif _matches(got, softmax(s / t, axis=0), tol):
             hint = ("your weights sum to 1 over the queries (dim 0): each query's weights over the documents must "
@@ -567,7 +615,7 @@ def soft_search_check(ctx: Context) -> None:
             hint = "your weights do not depend on the temperature: divide the scores by it"
         elif t == 1e-3 and np.isfinite(got).all() and _matches(got.argmax(-1), s.argmax(-1), 0):
             hint = "at a low temperature the weights should be (almost) one-hot on each query's best document"
-        if t in (1.0, 0.1):
+        if t in (1.0, 0.3):
             ctx.heatmap(f"weights at temperature {t:g}", got, expected, xlabel="Documents")
         label = {1e-3: " (almost one-hot: hard retrieval)", 1e3: " (almost uniform)"}.get(t, "")
         ctx.close(f"soft_search at temperature {t:g}{label}", got, expected, hint=hint,
@@ -593,8 +641,16 @@ def encoder_grad_inputs() -> list:
             for b, d, y, W, t in GRAD]
 
 
-def _grad_hint(result_error: str | None, got: np.ndarray, ref: np.ndarray, case) -> str:
-    bows, docs, targets, W, t = case
+def _graph_hint(error: str | None) -> str | None:
+    if error is None or "grad" not in error:
+        return None
+    return ("the loss is not connected to W: something in your retrieval cuts the graph (argmax, topk, .detach(), "
+            ".item(), torch.no_grad()); call W.requires_grad_() (on a copy) before encoding, and keep the retrieval "
+            "soft (softmax)")
+
+
+def _grad_hint(got: np.ndarray, ref: np.ndarray, case) -> str:
+    targets, t = case[2], case[4]
     if not np.abs(got).any():
         return ("your gradient is zero: no gradient reaches the query encoder; something between W and the loss is "
                 "not differentiable or cuts the graph (argmax, topk, .detach(), .item(), torch.no_grad(), a new "
@@ -615,35 +671,35 @@ def _grad_hint(result_error: str | None, got: np.ndarray, ref: np.ndarray, case)
 
 @check("2.4.2")
 def encoder_grad_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     for i, case in enumerate(GRAD):
         bows, docs, targets, W, t = case
         ref = encoder_gradient(bows, docs, targets, W, t)
         what = f"dL/dW for {len(targets)} queries at temperature {t:g}"
         result = ctx.calls[i]
-        hint = None
-        if result.error is not None and "grad" in result.error:
-            hint = ("the loss is not connected to W: something in your retrieval cuts the graph (argmax, topk, "
-                    ".detach(), .item(), torch.no_grad()); call W.requires_grad_() (on a copy) before encoding, and "
-                    "keep the retrieval soft (softmax)")
-        got = _output(ctx, i, what, ref.shape, hint=hint)
+        got = _output(ctx, i, what, ref.shape, error_hint=_graph_hint(result.error))
         if got is not None:
             ctx.close(what + " (the gradient that reaches the query encoder)", got, ref,
-                      hint=_grad_hint(result.error, got, ref, case), reason="the query encoder's gradient is wrong")
+                      hint=_grad_hint(got, ref, case), reason="the query encoder's gradient is wrong")
 
 
 @inputs("2.4.3")
 def train_inputs() -> list:
     return [call(tensor(DOCS.tolist()), tensor(TRAIN_BOWS.tolist()), tensor(TRAIN_TARGETS.tolist(), dtype="int64"),
-                 tensor(HELD_OUT_BOWS.tolist()), py(SEARCH_TEMPERATURE), seed=0, timeout=60)]
+                 tensor(HELD_OUT_BOWS.tolist()), py(SEARCH_TEMPERATURE), seed=0)]
 
 
 @check("2.4.3")
 def train_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     shape = (len(HELD_OUT_TARGETS), N_DOCS)
     ctx.note(f"{shape[0]} held-out queries over {N_DOCS} documents; word overlap alone (the untrained engine) "
              f"reaches a mean reciprocal rank of {OVERLAP_MRR:.2f}")
     scores = _output(ctx, 0, "train_search_engine's scores for the held-out queries", shape, weight=3,
-                     hint="return one score per (held-out query, document): shape (queries, documents)")
+                     hint="return one score per (held-out query, document): shape (queries, documents)",
+                     error_hint=_graph_hint(ctx.calls[0].error))
     if scores is None:
         return
     if not ctx.require(bool(np.isfinite(scores).all()), "the scores are finite",
@@ -693,12 +749,12 @@ def _se_call(case) -> object:
 def _se_hint(got_gates_or_out: np.ndarray, case, block: bool, tol: float) -> str:
     x = case[0]
     variants = [
-        (dict(gate=_channel_softmax), "your gates are a softmax over the channels, so they sum to 1 and the channels "
+        ({"gate": _channel_softmax}, "your gates are a softmax over the channels, so they sum to 1 and the channels "
                                       "compete; SE gates each channel independently with a sigmoid"),
-        (dict(squeeze=_max_pool), "you squeezed with a max: SE squeezes each channel with its global average over H×W"),
-        (dict(squeeze=_sum_pool), "you squeezed with a sum: SE squeezes each channel with its global average over H×W"),
-        (dict(relu=False), "you left out the ReLU between the two fully connected layers"),
-        (dict(gate=lambda a: a), "you left out the sigmoid: the gates must lie in (0, 1)"),
+        ({"squeeze": _max_pool}, "you squeezed with a max: SE squeezes each channel with its global average over H×W"),
+        ({"squeeze": _sum_pool}, "you squeezed with a sum: SE squeezes each channel with its global average over H×W"),
+        ({"relu": False}, "you left out the ReLU between the two fully connected layers"),
+        ({"gate": lambda a: a}, "you left out the sigmoid: the gates must lie in (0, 1)"),
     ]
     for kwargs, text in variants:
         gates = se_parts(*case, **kwargs)
@@ -718,6 +774,8 @@ def se_block_inputs() -> list:
 
 @check("2.5.1")
 def se_block_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     for i, case in enumerate(SE):
         x = case[0]
         expected = x * se_parts(*case)[:, :, None, None]
@@ -734,6 +792,8 @@ def se_gates_inputs() -> list:
 
 @check("2.5.2")
 def se_gates_check(ctx: Context) -> None:
+    if _nothing_returned(ctx):
+        return
     tol = ctx.tolerance
     x = SE[0][0]
     shape = x.shape[:2]
