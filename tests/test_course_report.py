@@ -20,10 +20,11 @@ from autograder.checks.parts import Part, PartKind
 from autograder.course import plots
 from autograder.course.exports import CANVAS_POINTS_ROW, canvas_grades, gradescope_scores
 from autograder.course.load import Rubric, Submission, load_submissions
-from autograder.course.page import grouped, ticks
+from autograder.course.page import grouped, pct, ticks
 from autograder.course.roster import ROSTER, read_roster, write_roster
 from autograder.course.stats import (bin_width, failure_reasons, lost_points, needing_attention, question_stats,
                                      score_histogram, slowest, timing)
+from autograder.grading.record import write_report
 from autograder.grading.report import AnswerRecord, GradeReport, QuestionInfo, QuestionResult
 from autograder.sandbox.protocol import CellStatus
 from conftest import REPO
@@ -102,6 +103,9 @@ def test_failure_reasons_are_counted_once_per_submission_most_common_first_with_
         ("`v` is not defined (its cell: crashed)", 1), ("an element is wrong", 1)]
     unfound = result(Q1, 0, cell=None, problem="missing")
     assert lost_points(unfound) == ["no failed check recorded (its cell was not found)"]
+    essay = QuestionInfo("3", "Explain", 2.0, written=True)
+    assert lost_points(QuestionResult(essay, 0.0, cell=None)) == ["written answer not found after its prompt"]
+    assert lost_points(QuestionResult(essay, 0.0, text="because")) == ["written answer not scored by a TA yet"]
 
 
 def test_submissions_needing_attention_timing_and_the_slowest(course):
@@ -115,15 +119,16 @@ def test_submissions_needing_attention_timing_and_the_slowest(course):
 
 def test_gradescope_import_has_a_row_per_matchable_student_and_lists_the_rest(course):
     export = gradescope_scores(course)
-    assert export.rows == [GRADESCOPE_HEADER, ["Ada", "A1", "ada@uni.edu", "3"], ["Alan", "A2", "alan@uni.edu", "0.5"],
+    assert export.header == [GRADESCOPE_HEADER]
+    assert export.rows == [["Ada", "A1", "ada@uni.edu", "3"], ["Alan", "A2", "alan@uni.edu", "0.5"],
                            ["Grace", "A3", "", "0.5"], ["Un Readable", "U1", "u@uni.edu", "0"]]
     assert dict(export.skipped) == {
-        "wrong2": "no student email or SID to match on (students unknown)",
-        "syntax": "no student email or SID to match on (students unknown)",
-        "loops": "no student email or SID to match on (students unknown)",
-        "crash": "no student email or SID to match on (students unknown)",
+        "wrong2": "no student email or SID to match on",
+        "syntax": "no student email or SID to match on",
+        "loops": "no student email or SID to match on",
+        "crash": "no student email or SID to match on",
         "bug": "not graded: no grade to import", "refused": "not graded: no grade to import"}
-    assert list(csv.reader(io.StringIO(export.text()))) == export.rows
+    assert list(csv.reader(io.StringIO(export.text()))) == export.header + export.rows
 
 
 def test_canvas_import_has_canvas_columns_points_possible_and_a_row_for_unknown_students(course):
@@ -137,28 +142,36 @@ def test_canvas_import_has_canvas_columns_points_possible_and_a_row_for_unknown_
 def test_import_cells_cannot_be_formulas_or_the_points_row():
     people = [Student('=HYPERLINK("http://evil")', "+1", "@x.edu"), Student("Points Possible", "", "")]
     hostile = graded("=1+1", result(Q1, 2), result(Q2, 1), students=people)
-    gs = gradescope_scores([hostile]).rows[1]
+    gs = gradescope_scores([hostile]).rows[0]
     assert gs == ["'=HYPERLINK(\"http://evil\")", "'+1", "'@x.edu", "3"]
-    canvas = canvas_grades([hostile, graded("Points Possible.py", result(Q1, 2), result(Q2, 1))], "=T2", 3).rows
-    assert canvas[0][-1] == "'=T2"
-    assert [r[0] for r in canvas[2:]] == ["'=HYPERLINK(\"http://evil\")", "Points_Possible", "Points_Possible.py"]
+    canvas = canvas_grades([hostile, graded("Points Possible.py", result(Q1, 2), result(Q2, 1))], "=T2", 3)
+    assert canvas.header[0][-1] == "'=T2"
+    assert [r[0] for r in canvas.rows] == ["'=HYPERLINK(\"http://evil\")", "Points_Possible", "Points_Possible.py"]
 
 
 def test_roster_round_trips_and_a_damaged_one_costs_only_the_names(tmp_path):
-    entries = [Entry("s1", None, [Student("Ada", "A1", "ada@uni.edu")]), Entry("s2", None, problem="no files")]
+    entries = [Entry("s1", None, [Student("Ada", "A1", "ada@uni.edu")]), Entry("s2", None, problem="no files"),
+               Entry("s3", None, problem="refused: leads outside", refused=True)]
     write_roster(entries, tmp_path)
     roster = read_roster(tmp_path)
     assert roster is not None and roster["s1"].students == [Student("Ada", "A1", "ada@uni.edu")]
-    assert roster["s2"].problem == "no files"
+    assert roster["s2"].problem == "no files" and roster["s3"].refused
+    report = graded("s3", result(Q1, 2), result(Q2, 1)).report
+    assert report is not None
+    write_report(report, tmp_path / "s3" / "report.json")  # never read: OUTDIR/s3 may lead anywhere
+    assert [s.status for s in load_submissions(tmp_path)][1:] == [("not graded", "no files"),
+                                                                  ("not graded", "refused: leads outside")]
     for damage in ("{", '{"schema": 1, "submissions": {"s1": {"students": [{"name": 3}]}}}', "[]", '{"schema": 9}'):
         (tmp_path / ROSTER).write_text(damage)
         assert read_roster(tmp_path) is None
     (tmp_path / "s1").mkdir()
     (tmp_path / "s1" / "report.json").write_text("{}")
-    assert [(s.key, s.students, s.report) for s in load_submissions(tmp_path)] == [("s1", [], None)]
+    assert [(s.key, s.students, s.status[0]) for s in load_submissions(tmp_path)] == [("s1", [], "not graded"),
+                                                                                         ("s3", [], "graded")]
 
 
-def test_page_helpers_escape_untrusted_text():
+def test_page_helpers_escape_untrusted_text_and_never_round_a_few_to_none():
+    assert [pct(x) for x in (0, 0.001, 0.5, 0.999, 1)] == ["0%", "<1%", "50%", ">99%", "100%"]
     assert ticks("`<b>` and `x` <i>") == "<code>&lt;b&gt;</code> and <code>x</code> &lt;i&gt;"
     assert ticks("a ` <i>") == "a ` &lt;i&gt;"
     assert grouped([("a", "why"), ("b", "other"), ("c", "why")]) == [("why", 2, ["a", "c"]), ("other", 1, ["b"])]
@@ -272,7 +285,7 @@ def test_the_page_opens_cleanly_and_its_numbers_are_those_of_grades_csv(batch_ou
         scores = [float(r[qid]) for r in readable]
         full = sum(s >= points for s in scores)
         assert seen.page.inner_text(f"{row} .mean") == f"{sum(scores) / len(scores):.2f}"
-        assert seen.page.inner_text(f"{row} .rate") == f"{100 * (full / len(scores)):.0f}%"
+        assert seen.page.inner_text(f"{row} .rate") == pct(full / len(scores))
         assert seen.page.inner_text(f"{row} .count") == f"({full}/{len(scores)})"
         assert int(seen.page.inner_text(f"{row} .zero")) == sum(s == 0 for s in scores)
     totals = [float(r["Total Score"]) for r in rows.values() if r["Status"] != "not graded"]

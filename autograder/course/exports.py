@@ -29,14 +29,15 @@ CANVAS_POINTS_ROW = "    Points Possible"  # as Canvas's export writes it; its i
 
 @dataclass
 class Export:
-    """The rows of one score file (header first), and the submissions left out with why."""
+    """One score file: its header rows, a row per student, and the submissions left out with why."""
 
-    rows: list[list[str]]
+    header: list[list[str]]
+    rows: list[list[str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def text(self) -> str:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(self.rows)
+        csv.writer(buf, lineterminator="\n").writerows(self.header + self.rows)
         return buf.getvalue()
 
 
@@ -46,7 +47,7 @@ def gradescope_scores(submissions: list[Submission]) -> Export:
     for s, score in _graded(submissions, export):
         students = [st for st in s.students if st.email or st.sid]
         if not students:
-            export.skipped.append((s.key, "no student email or SID to match on (students unknown)"))
+            export.skipped.append((s.key, "no student email or SID to match on"))
         for st in students:
             export.rows.append([text_cell(st.name), text_cell(st.sid), text_cell(st.email), score])
     return export

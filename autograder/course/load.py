@@ -5,14 +5,17 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autograder.assignment import Assignment
 from autograder.batch.metadata import Student
 from autograder.batch.names import is_component
 from autograder.course.roster import Listed, read_roster
 from autograder.grading.record import REPORT, read_report
 from autograder.grading.report import GradeReport, QuestionInfo
 from autograder.results.failure import NOT_GRADED
+
+if TYPE_CHECKING:
+    from autograder.assignment import Assignment
 
 UNREADABLE = ("failed to parse", NOT_GRADED)  # statuses of a submission no question could be graded in
 
@@ -80,5 +83,5 @@ def load_submissions(outdir: Path) -> list[Submission]:
     roster = read_roster(outdir)
     if roster is None:
         roster = {path.parent.name: Listed() for path in sorted(outdir.glob(f"*/{REPORT}"))}
-    return [Submission(key, listed.students, read_report(outdir / key / REPORT) if is_component(key) else None,
-                       listed.problem) for key, listed in roster.items()]
+    return [Submission(key, listed.students, None if listed.refused or not is_component(key) else
+                       read_report(outdir / key / REPORT), listed.problem) for key, listed in roster.items()]

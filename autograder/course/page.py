@@ -67,9 +67,19 @@ def _environment() -> jinja2.Environment:
                              finalize=lambda v: printable(v) if type(v) is str else v)  # Markup is made safe already
     env.filters["students"] = lambda s: ", ".join(st.name or st.email or st.sid for st in s.students) or "—"
     env.filters["num"] = lambda x: f"{x:g}"
+    env.filters["pct"] = pct
     env.filters["grouped"] = grouped
     env.filters["ticks"] = ticks
     return env
+
+
+def pct(share: float) -> str:
+    """A share as a whole percentage; a share that is not zero never shows as 0% (nor one not whole as 100%)."""
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{100 * share:.0f}%"
 
 
 def ticks(text: str) -> Markup:

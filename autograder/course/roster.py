@@ -22,10 +22,12 @@ SCHEMA = 1
 
 @dataclass(frozen=True)
 class Listed:
-    """One submission of the batch: its students, and why it was not graded (if it was not)."""
+    """One submission of the batch: its students, and why it was not graded (if it was not); a
+    `refused` one has no results of its own (OUTDIR/<key> may even lead elsewhere)."""
 
     students: list[Student] = field(default_factory=list)
     problem: str = ""
+    refused: bool = False
 
 
 _ADAPTER = TypeAdapter(dict[str, Listed])
@@ -33,7 +35,7 @@ _ADAPTER = TypeAdapter(dict[str, Listed])
 
 def write_roster(entries: list[Entry], outdir: Path) -> None:
     """Write OUTDIR/roster.json atomically: submission key -> its students (in the batch's order)."""
-    roster = {e.key: Listed(e.students, e.problem) for e in entries}
+    roster = {e.key: Listed(e.students, e.problem, e.refused) for e in entries}
     data = {"schema": SCHEMA, "submissions": _ADAPTER.dump_python(roster, mode="json")}
     write_atomic(outdir / ROSTER, json.dumps(data, ensure_ascii=False))
 

@@ -95,8 +95,8 @@ def question_stats(submissions: list[Submission], questions: tuple[QuestionInfo,
     results = _results(submissions)
     stats = []
     for info in questions:
-        scores = [q.score for q in results.get(info.id, [])]
-        full = sum(q.passed for q in results.get(info.id, []))
+        scores = [q.score for _, q in results.get(info.id, [])]
+        full = sum(q.passed for _, q in results.get(info.id, []))
         zero = sum(s <= EPS for s in scores)
         stats.append(QuestionStats(info, len(scores), sum(scores) / len(scores) if scores else 0.0, full,
                                    len(scores) - full - zero, zero))
@@ -108,21 +108,22 @@ def failure_reasons(submissions: list[Submission], question_id: str, top: int = 
     once per submission, with the first submission that has it as the example."""
     counts: Counter[str] = Counter()
     example: dict[str, str] = {}
-    for s in submissions:
-        if not s.readable or s.report is None:
-            continue
-        for q in s.report.questions:
-            if q.question.id == question_id and not q.passed:
-                for reason in lost_points(q):
-                    counts[reason] += 1
-                    example.setdefault(reason, s.key)
+    for key, q in _results(submissions).get(question_id, []):
+        for reason in [] if q.passed else lost_points(q):
+            counts[reason] += 1
+            example.setdefault(reason, key)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
     return [Reason(text, n, example[text]) for text, n in ranked]
 
 
 def lost_points(q: QuestionResult) -> list[str]:
     """Why one answer lost points, in stable words: the categories of its failed checks; for an answer
-    that could not be used, also how its cell ended (what the student has to fix first)."""
+    that could not be used, also how its cell ended (what the student has to fix first); for a written
+    answer, whether it was found and scored by a person."""
+    if q.question.written:
+        if q.text is None:
+            return ["written answer not found after its prompt"]
+        return ["written answer not scored by a TA yet" if q.ta_score is None else "written answer: TA's score"]
     reasons = list(dict.fromkeys(p.category for p in q.failed_parts)) or ["no failed check recorded"]
     if q.answer is not None and q.answer.problem is not None and q.cell != CellStatus.OK:
         cell = f"its cell: {q.cell.value}" if q.cell is not None else "its cell was not found"
@@ -135,10 +136,9 @@ def needing_attention(submissions: list[Submission]) -> dict[str, list[Submissio
     the run), could not be read (failed to parse, or not graded)."""
     kinds: dict[str, list[Submission]] = {"timed out": [], "crashed": [], "could not be read": []}
     for s in submissions:
-        status = s.status[0]
         if not s.readable:
             kinds["could not be read"].append(s)
-        elif status == "timed out":
+        elif s.status[0] == "timed out":
             kinds["timed out"].append(s)
         elif s.report is not None and _crashed(s):
             kinds["crashed"].append(s)
@@ -164,13 +164,13 @@ def status_counts(submissions: list[Submission]) -> Counter[str]:
     return Counter(s.status[0] for s in submissions)
 
 
-def _results(submissions: list[Submission]) -> dict[str, list[QuestionResult]]:
-    """Each question's results in the readable submissions."""
-    results: dict[str, list[QuestionResult]] = {}
+def _results(submissions: list[Submission]) -> dict[str, list[tuple[str, QuestionResult]]]:
+    """Each question's results in the readable submissions, with the submission's key."""
+    results: dict[str, list[tuple[str, QuestionResult]]] = {}
     for s in submissions:
         if s.readable and s.report is not None:
             for q in s.report.questions:
-                results.setdefault(q.question.id, []).append(q)
+                results.setdefault(q.question.id, []).append((s.key, q))
     return results
 
 
