@@ -89,3 +89,11 @@ def test_injected_data_keeps_the_kind_of_array_it_replaces():
     assert ns["key"].dtype == ns["torch"].float64 and ns["key"].tolist() == [[1.0, 0.0], [0.0, 1.0]]
     assert str(ns["value"].dtype) == "float32" and ns["value"].sum() == 4
     assert "__autograder_like" not in ns
+
+
+def test_the_course_report_lists_the_findings(graded, load, tmp_path):
+    out, plain = graded
+    seen = load(out / "report.html", tmp_path / "report.png")
+    assert not seen.errors and not seen.external and not seen.broken_images
+    assert "literal121_A2S1.py" in seen.text and "query121 = torch.tensor([[47000.0, 65000.0, 60000.0]])" in seen.text
+    assert "No answer fits only the given data." in load(plain / "report.html").text

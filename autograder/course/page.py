@@ -56,6 +56,7 @@ def render_page(rubric: Rubric, submissions: list[Submission], files: Files) -> 
         attention=stats.needing_attention(submissions),
         timing=stats.timing(submissions),
         slowest=stats.slowest(submissions),
+        findings=stats.findings(submissions),
         files=files,
         listed=LISTED,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder.course.load import Submission
-from autograder.grading.report import QuestionInfo, QuestionResult
+from autograder.grading.report import Finding, QuestionInfo, QuestionResult
 from autograder.sandbox.protocol import CellStatus
 
 EPS = 1e-9
@@ -182,3 +182,8 @@ def _ran(submissions: list[Submission]) -> list[tuple[float, Submission]]:
 def _crashed(s: Submission) -> bool:
     assert s.report is not None
     return CellStatus.CRASHED in s.report.trouble or any(q.cell == CellStatus.CRASHED for q in s.report.questions)
+
+
+def findings(submissions: list[Submission]) -> list[tuple[Submission, Finding]]:
+    """Integrity evidence from the variant runs (answers that only fit the given data), by submission."""
+    return [(s, f) for s in submissions if s.report is not None for f in s.report.findings]
