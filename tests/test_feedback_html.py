@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -128,11 +127,23 @@ def test_a_question_says_what_to_fix_and_shows_each_check():
 
 @pytest.mark.parametrize("reveal", list(Reveal))
 def test_a_function_answers_calls_show_what_it_returned_where_allowed(reveal):
-    calls = [CallRecord(AnswerRecord("f(...)", "torch.float32", [2], [0.5, 0.5])), CallRecord(error="ValueError: <no>")]
+    calls = [CallRecord([AnswerRecord("f(...)", "torch.float32", [2], [0.5, 0.5])]),
+             CallRecord(error="ValueError: <no>")]
     html = question_html(QuestionResult(QuestionInfo("1", "f", 1.0, reveal=reveal), 0.0, calls=calls))
     shown = ["call 1 returned <code>f(...)</code> = torch.float32 of shape (2,): <code>[0.5, 0.5]</code>",
              "call 2 raised ValueError: &lt;no&gt;"]
     assert all((text in html) == reveal.allows(Reveal.GOT) for text in shown), html
+
+
+def test_a_written_answer_waiting_for_a_person_is_pending_not_failed():
+    info = QuestionInfo("2.1", "Explain", 2.0, written=True)
+    waiting = QuestionResult(info, 0.0, messages=[Message(Severity.INFO, "graded by a teaching assistant")],
+                             text="Softmax <b>sharpens</b>\nas q grows")
+    page = feedback_page(GradeReport("A2S1", "A2S1.py", "Python script", [waiting]))
+    assert "0 / 2 · pending" in page and "what to fix first" not in page
+    assert "<blockquote>Softmax &lt;b&gt;sharpens&lt;/b&gt;<br>\nas q grows</blockquote>" in page
+    graded = QuestionResult(info, 1.0, text="x", ta_score=1.0)
+    assert verdict(graded) == "partial" and verdict(waiting) == "pending"
 
 
 def test_untrusted_text_is_escaped_everywhere():
@@ -234,7 +245,8 @@ def _config(folder: Path, reveal: str) -> Assignment:
     """A2S1 from a copy of the repository's config whose default `reveal` is `reveal`."""
     data = yaml.safe_load(CONFIG.read_text())
     data["defaults"]["reveal"] = reveal
-    a2s1 = {k: v for k, v in data["assignments"]["A2S1"].items() if k not in ("notebook", "master", "solutions", "samples")}
+    authoring = ("notebook", "master", "solutions", "samples")
+    a2s1 = {k: v for k, v in data["assignments"]["A2S1"].items() if k not in authoring}
     a2s1["checks"] = str(REPO / a2s1["checks"])
     data["assignments"] = {"A2S1": a2s1}
     (folder / "grading_config.yaml").write_text(yaml.safe_dump(data))

@@ -11,6 +11,8 @@ def fmt(a: np.ndarray) -> str:
 def _fmt(x: object) -> str:
     if isinstance(x, list):
         return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    if x != x or x in (float("inf"), float("-inf")):  # NaN, ±Inf
+        return str(x)
     return f"{x:.4g}" if abs(x) >= 1e-4 or x == 0 else "0"
 
 

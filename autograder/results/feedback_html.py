@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from jinja2 import DictLoader, Environment, StrictUndefined
 from markupsafe import Markup, escape
 
@@ -51,7 +50,7 @@ class Row:
 @dataclass(frozen=True)
 class Picture:
     title: str
-    uri: str
+    uri: Markup  # a PNG data URI: base64 has nothing to escape (and escaping 20 KB is not free)
 
 
 @dataclass(frozen=True)
@@ -62,19 +61,23 @@ class QuestionView:
     name: str
     score: str
     points: str
-    verdict: str  # passed, partial or failed
+    verdict: str  # passed, partial, failed, or pending (a written answer a person has not graded yet)
     problems: list[tuple[str, str]]  # (Warning or Error, text): how obtaining the answer went wrong
     fixes: list[str]  # what to do about the failed parts (their hints)
-    first_step: str  # the first thing to look at: a problem, else a fix, else a failed part
+    first_step: str  # what to look at first in a question short of its points: a problem, a fix, a failed part
     rows: list[Row]
     values: bool  # the table has the expected, got and error columns (a value part shows one of them)
     pictures: list[Picture]
     answer: str  # the answer's value ("" when it has none: a public check says why)
+    text: str | None  # a written answer
     calls: list[str]
     info: list[str]  # where the answer was read
 
 
 def verdict(result: QuestionResult) -> str:
+    """passed, partial, failed, or pending (a written answer no person has scored yet: not a failure)."""
+    if result.question.written and result.ta_score is None:
+        return "pending"
     return "passed" if result.passed else "partial" if result.score > 0 else "failed"
 
 
@@ -83,21 +86,24 @@ def question_view(result: QuestionResult, images: bool = True) -> QuestionView:
     q = result.question
     failed = [p for p in result.parts if p.graded and not p.passed]
     failed.sort(key=lambda p: not p.required)  # a failed required part costs the whole question: first
-    pictures = [Picture(clean(f.title), uri) for f in result.figures if images and (uri := heatmap_uri(f))]
+    pictures = [Picture(clean(f.title), Markup(uri)) for f in result.figures if images and (uri := heatmap_uri(f))]
     calls = result.calls if result.calls is not None and q.reveal.allows(Reveal.GOT) else []
-    problems = [(m.severity.value.capitalize(), clean(m.text)) for m in result.messages if m.severity != Severity.INFO]
+    problems = [(m.severity.value.capitalize(), clean(m.text)) for m in result.messages + result.causes
+                if m.severity != Severity.INFO]
     fixes = list(dict.fromkeys(clean(p.hint) for p in failed if p.hint))
+    shown = verdict(result)
+    first = [] if shown in ("passed", "pending") else [t for _, t in problems] + fixes + [clean(p.what) for p in failed]
     return QuestionView(
         anchor="q-" + re.sub(r"[^A-Za-z0-9_.-]", "-", q.id), name=clean(q.name), score=f"{result.score:g}",
-        points=f"{q.points:g}", verdict=verdict(result), problems=problems, fixes=fixes,
-        first_step=next(iter([t for _, t in problems] + fixes + [clean(p.what) for p in failed]), ""),
+        points=f"{q.points:g}", verdict=shown, problems=problems, fixes=fixes, first_step=next(iter(first), ""),
         rows=[_row(p) for p in result.parts],
         values=any(p.kind == PartKind.VALUE and (p.got is not None or p.expected is not None) for p in result.parts),
         pictures=pictures,
         answer=_answer(result.answer) if result.answer and result.answer.problem is None else "",
+        text=None if result.text is None else clean(result.text),
         calls=[_call(i, c) for i, c in enumerate(calls[:MAX_CALLS], 1)]
         + ([f"… {len(calls) - MAX_CALLS} more calls"] if len(calls) > MAX_CALLS else []),
-        info=[clean(m.text) for m in result.messages if m.severity == Severity.INFO])
+        info=[clean(m.text) for m in result.messages + result.causes if m.severity == Severity.INFO])
 
 
 def _row(part: Part) -> Row:
@@ -118,7 +124,7 @@ def _row(part: Part) -> Row:
 def _numbers(data: Numbers | None, missing: str) -> str:
     if data is None:
         return missing
-    text = fmt(np.asarray(data, dtype=np.float64))
+    text = fmt(data)
     return text if len(text) <= MAX_NUMBERS else text[:MAX_NUMBERS] + "…"
 
 
@@ -132,7 +138,7 @@ def _answer(record: AnswerRecord) -> str:
 def _call(index: int, call: CallRecord) -> str:
     if call.error is not None:
         return f"call {index} raised {clean(call.error)}"
-    return f"call {index} returned {_answer(call.output) if call.output else 'nothing'}"
+    return f"call {index} returned {', '.join(map(_answer, call.outputs)) or 'nothing'}"
 
 
 def clean(text: str) -> str:
@@ -147,7 +153,6 @@ def code(text: str) -> Markup:
 
 
 QUESTION = """\
-{%- macro cls(name) %}{% if page %} class="{{ name }}"{% endif %}{% endmacro -%}
 {% for kind, text in q.problems %}
 <p{{ cls(kind|lower) }}><b>{{ "⚠" if kind == "Warning" else "✗" }} {{ kind }}:</b> {{ text|code }}</p>
 {% endfor %}
@@ -179,6 +184,10 @@ QUESTION = """\
 {% endfor %}
 {% if q.answer %}
 <p><b>Your answer:</b> {{ q.answer|code }}</p>
+{% endif %}
+{% if q.text is not none %}
+<p><b>Your written answer:</b></p>
+<blockquote>{{ q.text|lines }}</blockquote>
 {% endif %}
 {% if q.calls %}
 <p><b>Your function's calls:</b></p>
@@ -219,11 +228,15 @@ header .file { color: #57606a; margin: .2rem 0 .8rem; }
 .passed .badge, .badge.passed { background: #dafbe1; color: #116329; }
 .partial .badge, .badge.partial { background: #fff1c2; color: #7a4e00; }
 .failed .badge, .badge.failed { background: #ffe0de; color: #a40e26; }
+.pending .badge, .badge.pending { background: #eaeef2; color: #424a53; }
 section.passed { border-left: 6px solid #1a7f37; }
 section.partial { border-left: 6px solid #d4a72c; }
 section.failed { border-left: 6px solid #cf222e; }
+section.pending { border-left: 6px solid #8c959f; }
+blockquote { margin: .4rem 0; padding: .5rem 1rem; border-left: 4px solid #d8dde3; background: #f6f8fa; }
 .problem { border: 2px solid #cf222e; background: #fff5f5; }
 .overview table { width: 100%; }
+.overview td:first-child { min-width: 16rem; }
 .overview td:nth-child(2) { white-space: nowrap; }
 table { border-collapse: collapse; margin: .6rem 0; }
 th, td { border: 1px solid #d8dde3; padding: .3rem .5rem; text-align: left; vertical-align: top; }
@@ -266,8 +279,9 @@ footer { color: #57606a; font-size: .85rem; text-align: center; }
 <table>
 <tr><th>question</th><th>score</th>{% if steps %}<th>what to fix first</th>{% endif %}</tr>
 {% for q in questions %}
-<tr><td>{% if bodies %}<a href="#{{ q.anchor }}">{{ q.name }}</a>{% else %}{{ q.name }}{% endif %}</td><td><span class="badge {{ q.verdict }}">{{ q.score }} / \
-{{ q.points }} · {{ q.verdict }}</span></td>{% if steps %}<td>{{ steps[loop.index0]|code }}</td>{% endif %}</tr>
+<tr><td>{% if bodies %}<a href="#{{ q.anchor }}">{{ q.name }}</a>{% else %}{{ q.name }}{% endif %}</td>\
+<td><span class="badge {{ q.verdict }}">{{ q.score }} / {{ q.points }} · {{ q.verdict }}</span></td>\
+{% if steps %}<td>{{ q.first_step|code }}</td>{% endif %}</tr>
 {% endfor %}
 </table>
 </section>
@@ -300,8 +314,9 @@ footer { color: #57606a; font-size: .85rem; text-align: center; }
 """
 
 _ENV = Environment(loader=DictLoader({"question.html": QUESTION, "page.html": PAGE}), autoescape=True,
-                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined, auto_reload=False)
 _ENV.filters["code"] = code
+_ENV.filters["lines"] = lambda text: escape(text).replace("\n", Markup("<br>\n"))
 _ENV.filters["numbers"] = lambda text: Markup("<code>%s</code>") % text if text else ""
 
 
@@ -311,7 +326,15 @@ def question_html(result: QuestionResult, images: bool = True) -> str:
 
 
 def _body(view: QuestionView, page: bool) -> str:
-    return _ENV.get_template("question.html").render(q=view, page=page)
+    return _ENV.get_template("question.html").render(q=view, cls=_class if page else _no_class)
+
+
+def _class(name: str) -> Markup:
+    return Markup(' class="%s"') % name
+
+
+def _no_class(name: str) -> str:
+    return ""
 
 
 def feedback_page(report: GradeReport) -> str:
@@ -319,8 +342,6 @@ def feedback_page(report: GradeReport) -> str:
     views = [question_view(q) for q in report.questions]
     status, note = report.status()
     troubled = report.format == "unreadable" or report.grader_failed  # the problem is the same for every question
-    steps = [] if troubled or all(v.verdict == "passed" for v in views) else [
-        "" if v.verdict == "passed" else v.first_step for v in views]
     return _ENV.get_template("page.html").render(
         assignment=clean(report.assignment), submission=clean(report.submission),
         read_as="" if troubled else clean(report.format), score=f"{report.score:g}",
@@ -328,7 +349,8 @@ def feedback_page(report: GradeReport) -> str:
         percent=f"{100 * report.score / report.max_score:.1f}" if report.max_score > 0 else "0",
         status=status, meaning=STATUS_MEANING.get(status, ""), note="" if troubled else clean(note),
         failure=clean(report.failure or ""), questions=views,
-        bodies=[] if troubled else [Markup(_body(v, page=True)) for v in views], steps=steps,
+        bodies=[] if troubled else [Markup(_body(v, page=True)) for v in views],
+        steps=not troubled and any(v.first_step for v in views),
         notes=[clean(n) for n in report.notes], output=clean(report.student_output).rstrip(),
         version=__version__, isolation=clean(report.isolation), seconds=f"{report.execution_time:.2f}")
 

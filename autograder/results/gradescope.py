@@ -77,9 +77,10 @@ def _fit(doc: dict, report: GradeReport) -> dict:
     """`doc` made to fit in MAX_BYTES (every text is capped upstream; this bounds what pictures,
     escaping and many questions add up to): first without pictures, then with its longest outputs
     shortened, a question's HTML replaced by its text first (text is cut anywhere, HTML is not)."""
-    if _size(doc) > MAX_BYTES:
-        for test, q in zip(doc["tests"], report.questions):
-            test["output"] = question_html(q, images=False)
+    if _size(doc) <= MAX_BYTES:
+        return doc
+    for test, q in zip(doc["tests"], report.questions):
+        test["output"] = question_html(q, images=False)
     holders = [doc, *doc["tests"]]
     while (size := _size(doc)) > MAX_BYTES:
         i = max(range(len(holders)), key=lambda i: _size(holders[i]["output"]))
