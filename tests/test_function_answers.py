@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from autograder.assignment import load_assignment
+from autograder.checks import Answer, CallResult
+from autograder.config import ConfigError
 from autograder.grading.pipeline import grade_file
 from autograder.results.explain import question_lines
 
@@ -71,3 +75,58 @@ def test_missing_function_scores_zero_with_a_message(tmp_path):
     report = grade_file(sub, a)
     assert report.questions[0].score == 0
     assert any("not a function" in line for line in question_lines(report.questions[0]))
+
+
+MIXED = '''
+import numpy as np
+from autograder.checks import Context, call, check, inputs, tensor
+
+@inputs("1")
+def softmax_inputs():
+    return [[[1.0, 2.0, 3.0]], call(tensor([0.0, 1.0], "float64"), seed=3)]
+
+@check("1")
+def softmax_check(ctx: Context) -> None:
+    plain, typed = ctx.calls
+    ctx.require(plain.inputs == [[1.0, 2.0, 3.0]] and typed.inputs.seed == 3, "inputs as the author gave them")
+    ctx.require(typed.output is typed.outputs[0] and typed.output.dtype == "torch.float64", "output is outputs[0]")
+    for c, x in ((plain, np.array(plain.inputs[0])), (typed, np.array(typed.inputs.args[0].value))):
+        ctx.close("softmax", c.output.array, np.exp(x) / np.exp(x).sum())
+'''
+
+
+def test_argument_lists_and_calls_mix_and_keep_what_the_author_gave(tmp_path):
+    a = _assignment(tmp_path)
+    (tmp_path / "checks.py").write_text(MIXED)
+    sub = tmp_path / "FN1.py"
+    sub.write_text("import torch\n# implement softmax\ndef my_softmax(x):\n    return torch.softmax(x, -1)\n")
+    report = grade_file(sub, a)
+    assert report.questions[0].score == 2, question_lines(report.questions[0])
+
+
+def test_a_call_result_built_from_one_output_or_several_agrees_on_output():
+    one, two = Answer("a", None, problem="x"), Answer("b", None, problem="y")
+    assert CallResult([], one).outputs == (one,)
+    assert CallResult([], outputs=(one, two)).output is one
+    assert CallResult([], error="timed out after 1 s").outputs == ()
+
+
+def test_a_question_timeout_is_validated_and_decides_the_run(tmp_path):
+    a = _assignment(tmp_path)
+    assert a.questions[0].call_timeout is None
+    config = tmp_path / "grading_config.yaml"
+    config.write_text(config.read_text().replace("{function: my_softmax}", "{function: my_softmax, timeout: 30}"))
+    slower = load_assignment(config, "FN1")
+    assert slower.questions[0].call_timeout == 30 and slower.run_fingerprint != a.run_fingerprint
+    config.write_text(config.read_text().replace("timeout: 30", "timeout: 0"))
+    with pytest.raises(ConfigError, match="timeout"):
+        load_assignment(config, "FN1")
+
+
+def test_without_the_hidden_checks_a_function_answer_is_still_seen_as_one(tmp_path):
+    a = _assignment(tmp_path)
+    (tmp_path / "checks.py").unlink()
+    sub = tmp_path / "FN1.py"
+    sub.write_text("import torch\n# implement softmax\ndef my_softmax(x):\n    return torch.softmax(x, -1)\n")
+    result = grade_file(sub, a, public_only=True).questions[0]
+    assert result.calls == [] and any("is a function" in line for line in question_lines(result))

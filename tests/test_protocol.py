@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from autograder.sandbox.protocol import (CallOutcome, CellStatus, Progress, decode_call, decode_error, decode_event,
-                                         status_of)
+from autograder.sandbox.protocol import (NOT_CALLED, CallOutcome, CellStatus, Progress, decode_call, decode_error,
+                                         decode_event, status_of)
 
 
 def test_errors_decode_to_capped_strings_and_an_int_line():
@@ -21,12 +21,19 @@ def test_status_follows_the_error_type_not_its_wording():
     assert status_of(decode_error({"type": "ValueError", "message": "SyntaxError"})) == CellStatus.RAISED
 
 
-def test_calls_decode_to_one_outcome_per_input_at_most():
-    event = {"results": [{"ok": {"type": "none"}}, {"error": {"type": "E", "message": "E: bad"}}, 5, {"ok": 1}]}
-    decoded = decode_call(event, 3)
-    assert decoded.outcomes == (CallOutcome({"type": "none"}), CallOutcome(error="E: bad"), CallOutcome(error="failed"))
-    assert decode_call({"results": None, "value": {"type": "missing"}}, 3).value == {"type": "missing"}
-    assert decode_call(None, 3) is None
+def test_calls_decode_to_one_outcome_per_planned_call():
+    returned = {0: {"outputs": [{"type": "none"}]}, 1: {"error": {"type": "E", "message": "E: bad"}}, 2: 5,
+                3: {"too_many": 10**6}, 4: {"outputs": [{}] * 33}, 9: {"outputs": []}}
+    decoded = decode_call({"callable": True}, returned, {5: "timed out after 2 s"}, 7)
+    assert decoded.outcomes == (CallOutcome(({"type": "none"},)), CallOutcome(error="E: bad"),
+                                CallOutcome(error=NOT_CALLED), CallOutcome(error="returned 1000000 values; the grader "
+                                                                                  "reads at most 32"),
+                                CallOutcome(error="returned something the grader could not read"),
+                                CallOutcome(error="timed out after 2 s"), CallOutcome(error=NOT_CALLED))
+    assert decode_call({"callable": False, "value": {"type": "missing"}}, {}, {}, 3).value == {"type": "missing"}
+    assert decode_call({"callable": "yes"}, {}, {}, 3).outcomes is None
+    assert decode_call(None, {}, {}, 3) is None
+    assert decode_call(None, {}, {0: "crashed"}, 1).outcomes == (CallOutcome(error="crashed"),)
 
 
 def test_the_progress_page_is_shared_across_a_fork():

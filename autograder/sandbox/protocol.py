@@ -130,7 +130,7 @@ def decode_call(event: object, returned: dict[int, object], stopped: dict[int, s
     per planned call (None: the run never reached it)."""
     if isinstance(event, dict) and event.get("callable") is not True:
         return CallEvent(None, event.get("value"))
-    if event is None and not returned and not stopped:
+    if not isinstance(event, dict) and not returned and not stopped:
         return None
     return CallEvent(tuple(CallOutcome(error=stopped[i]) if i in stopped else _returned(returned.get(i))
                            for i in range(calls)))

@@ -126,11 +126,17 @@ class _Attempt:
     next_call: int = 0  # the lowest index its next call may have
     calling: int | None = None  # the call under way, if one is
 
+    @property
+    def call(self) -> tuple[str, int] | None:
+        """The call under way: (function answer's key, index of the call), if one is."""
+        return None if self.function is None or self.calling is None else (self.function, self.calling)
+
     def timeout(self, cell_timeout: float) -> float:
         """How long the child may now go without a sign of progress: the call's own timeout during a call."""
-        if self.function is not None and self.calling is not None:
-            return self.call_timeouts[self.function][self.calling]
-        return cell_timeout
+        if self.call is None:
+            return cell_timeout
+        key, index = self.call
+        return self.call_timeouts[key][index]
 
     def reject(self, event: object) -> bool:
         if self.tampering is None:
@@ -167,8 +173,9 @@ def run_plan(plan: Plan, limits: Limits, conn: Connection) -> RunOutcome:
             break
         stuck = attempt.stuck or Stop(CellStatus.CRASHED, "stopped responding")
         cell = attempt.current
-        if attempt.function is not None and attempt.calling is not None:
-            stopped_calls.setdefault(attempt.function, {})[attempt.calling] = stuck
+        if attempt.call is not None:
+            key, index = attempt.call
+            stopped_calls.setdefault(key, {})[index] = stuck
         elif cell is None or cell == FINAL or attempt.statement in stopped.get(cell, {}):
             failure = stuck if cell is not None else Stop(stuck.status, f"could not be started ({stuck.message})")
             break
@@ -359,7 +366,7 @@ def _handle(state: _Attempt, line: bytes) -> bool:
     elif kind == Ev.CALLING and answering and key is not None and key == state.function and type(index) is int \
             and state.next_call <= index < len(state.call_timeouts.get(key, ())):
         state.calling, state.next_call = index, index + 1
-    elif kind == Ev.RETURNED and state.calling is not None and key == state.function and index == state.calling:
+    elif kind == Ev.RETURNED and state.call == (key, index) and type(index) is int:
         state.returned.setdefault(key, {})[index] = event
         state.calling = None
     elif kind == Ev.DONE and state.current == FINAL and not state.done and state.calling is None:
