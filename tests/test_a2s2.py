@@ -184,7 +184,7 @@ def test_student_notebook_is_blank_and_runs_as_python(a2s2):
     assert [line for line in SOLUTION_LINES if line in text] == []
     for source in _code(nb):
         compile(source, "<cell>", "exec")  # a blank function still parses (its docstring is its body)
-    for q in a2s2.questions:
+    for q in (q for q in a2s2.questions if not q.is_written):  # written prompts are Markdown
         cells = [s for s in _code(nb) if q.prompt in s]
         assert len(cells) == 1, q.id
         assert f"def {q.answer}(" in cells[0] and "# TODO:" in cells[0]
@@ -282,8 +282,10 @@ def test_mean_reciprocal_rank_counts_ties_against_the_student(checks):
 @pytest.mark.parametrize("index", [0, 1])
 def test_reference_solutions_score_full_marks(a2s2, tmp_path, index):
     data = _grade_cli(SOLUTIONS[index], tmp_path / "results.json")
-    assert data["score"] == sum(q.points for q in a2s2.questions) == 12, data
-    assert [t["status"] for t in data["tests"]] == ["passed"] * 8
+    code = [q for q in a2s2.questions if not q.is_written]  # a TA scores the written answers: 0 until then
+    assert data["score"] == sum(q.points for q in code) == 12, data
+    assert [t["status"] for t in data["tests"]] == ["passed"] * 8 + ["failed"] * 4
+    assert all("graded by a teaching assistant" in t["output"] for t in data["tests"][8:])
     assert data["extra_data"]["status"] == "graded" and data["extra_data"]["failure"] is None
 
 
@@ -291,7 +293,7 @@ def test_blank_notebook_scores_zero_without_failing(tmp_path):
     data = _grade_cli(STUDENT, tmp_path / "results.json")
     assert data["score"] == 0 and all(t["score"] == 0 for t in data["tests"])
     assert data["extra_data"]["failure"] is None and data["extra_data"]["status"] == "graded"
-    assert all("returned None for all" in t["output"] for t in data["tests"]), data["tests"]
+    assert all("returned None for all" in t["output"] for t in data["tests"][:8]), data["tests"]
 
 
 def test_the_solution_gets_the_same_full_marks_at_every_isolation_level(a2s2):
@@ -321,7 +323,8 @@ def test_training_is_quick_and_its_grade_deterministic(a2s2, pool):
 def test_samples_fail_the_right_questions_and_say_why(samples, name):
     report = samples[name]
     got = {q.question.id: round(q.score, 4) for q in report.questions}
-    expected = {q.question.id: SAMPLE_SCORES[name].get(q.question.id, q.question.points) for q in report.questions}
+    expected = {q.question.id: SAMPLE_SCORES[name].get(q.question.id, 0 if q.question.written else q.question.points)
+                for q in report.questions}  # a written answer scores 0 until a TA scores it
     assert got == expected, {qid: _lines(report, qid) for qid in got if got[qid] != expected[qid]}
     for qid, texts in SAMPLE_MESSAGES[name].items():
         lines = _lines(report, qid)

@@ -11,7 +11,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import load_assignment
 from autograder.submission.load import load_bytes
 from autograder.written import find_written
 from conftest import REPO

@@ -126,13 +126,14 @@ def _docstring(text: str) -> str:
 
 
 def ipynb(cells: list[Cell]) -> str:
-    """The notebook as Colab saves it (nbformat 4.0, ids in the cell metadata), without outputs."""
+    """The notebook as `autograder assign` writes the solution (nbformat 4.5: Colab's ids in the cell
+    metadata, and cell ids), without outputs."""
     import nbformat
 
     nb = json.loads(SOLUTION_IPYNB.read_text(encoding="utf-8"))
     new = []
-    for c in cells:
-        cell = {"cell_type": c.kind, "metadata": {"id": c.id}, "source": c.source}
+    for i, c in enumerate(cells, 1):
+        cell = {"cell_type": c.kind, "id": f"cell-{i}", "metadata": {"id": c.id}, "source": c.source}
         if c.kind == "code":
             cell.update(execution_count=None, outputs=[])
         new.append(cell)
