@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--fresh-sample", type=int, default=8)
+    parser.add_argument("--no-variants", action="store_true",
+                        help="grade without the variant runs (answers that only fit the given data): their cost")
     args = parser.parse_args()
     cli = [sys.executable, "-m", "autograder"]
     start = time.perf_counter()
@@ -96,8 +98,9 @@ def main() -> None:
         generate(subs, args.n)
 
         start = time.perf_counter()
-        proc = subprocess.Popen([*cli, "batch", str(subs), "-a", "A2S1", "--out", str(out), "--jobs", str(args.jobs)],
-                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        variants = ["--no-variants"] if args.no_variants else ["--variants"]
+        proc = subprocess.Popen([*cli, "batch", str(subs), "-a", "A2S1", "--out", str(out), "--jobs", str(args.jobs),
+                                 *variants], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stop, peak = threading.Event(), []
         watcher = threading.Thread(target=peak_memory, args=(proc, stop, peak))
         watcher.start()
@@ -121,7 +124,8 @@ def main() -> None:
     batch_rate = args.n / batch_time
     fresh_rate = len(sample) / fresh_time
     print(f"batch:  {args.n} submissions ({rows} rows in grades.csv) in {batch_time:.1f} s "
-          f"= {batch_rate:.1f} submissions/s with --jobs {args.jobs} (target >= 40/s); isolation: {isolation}")
+          f"= {batch_rate:.1f} submissions/s with --jobs {args.jobs} {variants[0]} (target >= 40/s without variants, "
+          f"each variant one more run); isolation: {isolation}")
     print(f"fresh:  {len(sample)} submissions, one `autograder grade` each, in {fresh_time:.1f} s "
           f"= {fresh_rate:.2f} submissions/s")
     print(f"ratio:  batch is {batch_rate / fresh_rate:.0f}x faster")
