@@ -267,6 +267,8 @@ def integrity(source: Path, assignment_name: str | None, config_path: Path | Non
         raise click.ClickException(f"cannot write in {printable(str(outdir))}: {e.strerror or e}") from None
     for line in written.lines():
         click.echo(printable(line))
+    if any(outdir.glob("*/report.json")):  # the course report shows the pairs beside the grades
+        _course_report(outdir, assignment)
 
 
 def _course_report(outdir: Path, assignment: Assignment | None, entries: list[Entry] | None = None) -> None:

@@ -345,3 +345,23 @@ def test_report_refuses_another_assignments_config(batch_out):
     done = cli("report", str(batch_out), "-a", "A2S1")
     assert done.returncode == 2 and "graded for T2, not A2S1" in done.stderr
     assert json.loads((batch_out / "roster.json").read_text())["schema"] == 1
+
+
+def test_the_course_report_shows_the_pairs_integrity_flagged(tmp_path):
+    """After `autograder integrity`, the course report lists its flagged pairs beside the grades."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    solution = (REPO / "solutions" / "A2S1" / "A2S1.py").read_text()
+    source, out = tmp_path / "subs", tmp_path / "out"
+    source.mkdir()
+    (source / "a_A2S1.py").write_text(solution)
+    (source / "b_A2S1.py").write_text(solution.replace("query121 = 1e5 *", "query121 = 37.5 *"))
+    for command in ("batch", "integrity"):
+        result = subprocess.run([sys.executable, "-m", "autograder", command, str(source), "-a", "A2S1", "--out",
+                                 str(out)], capture_output=True, text=True, cwd=REPO)
+        assert result.returncode == 0, result.stderr
+    page = (out / "report.html").read_text()
+    assert 'id="pairs"' in page and "a_A2S1.py · b_A2S1.py" in page and 'href="integrity.html"' in page

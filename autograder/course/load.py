@@ -1,6 +1,7 @@
 """A batch's output read back: each submission with its students and its report, and the rubric."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -85,3 +86,13 @@ def load_submissions(outdir: Path) -> list[Submission]:
         roster = {path.parent.name: Listed() for path in sorted(outdir.glob(f"*/{REPORT}"))}
     return [Submission(key, listed.students, None if listed.refused or not is_component(key) else
                        read_report(outdir / key / REPORT), listed.problem) for key, listed in roster.items()]
+
+
+def read_pairs(outdir: Path) -> list[dict]:
+    """The flagged pairs of OUTDIR/integrity.json (`autograder integrity`), best first; [] if there is none."""
+    try:
+        data = json.loads((outdir / "integrity.json").read_text(encoding="utf-8"))
+        pairs = data.get("pairs") if isinstance(data, dict) and data.get("schema") == 1 else None
+    except (OSError, ValueError, RecursionError):
+        return []
+    return [p for p in pairs if isinstance(p, dict)] if isinstance(pairs, list) else []

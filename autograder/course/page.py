@@ -33,8 +33,8 @@ class Files:
     canvas_export: Export
 
 
-def render_page(rubric: Rubric, submissions: list[Submission], files: Files) -> str:
-    """The page's HTML."""
+def render_page(rubric: Rubric, submissions: list[Submission], files: Files, pairs: list[dict] | None = None) -> str:
+    """The page's HTML; `pairs`: the flagged pairs of `autograder integrity`, if it ran."""
     scores = stats.totals(submissions)
     mean = sum(scores) / len(scores) if scores else None
     per_question = stats.question_stats(submissions, rubric.questions)
@@ -57,6 +57,7 @@ def render_page(rubric: Rubric, submissions: list[Submission], files: Files) -> 
         timing=stats.timing(submissions),
         slowest=stats.slowest(submissions),
         findings=stats.findings(submissions),
+        pairs=pairs,
         files=files,
         listed=LISTED,
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from autograder.batch.sheet import SHEET
 from autograder.course.exports import Export, canvas_grades, gradescope_scores
-from autograder.course.load import Rubric, load_submissions
+from autograder.course.load import Rubric, load_submissions, read_pairs
 from autograder.course.page import Files, render_page
 from autograder.results.atomic import write_atomic
 from autograder.results.text import printable
@@ -60,7 +60,7 @@ def _write(outdir: Path, assignment: Assignment | None) -> Written:
                   canvas_grades(submissions, rubric.name, rubric.max_points))
     write_atomic(outdir / GRADESCOPE, files.gradescope_export.text())
     write_atomic(outdir / CANVAS, files.canvas_export.text())
-    write_atomic(outdir / PAGE, render_page(rubric, submissions, files))
+    write_atomic(outdir / PAGE, render_page(rubric, submissions, files, read_pairs(outdir)))
     return Written(outdir, files)
 
 
