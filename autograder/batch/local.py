@@ -10,8 +10,9 @@ from autograder.batch.discover import Entry
 from autograder.batch.executor import OnReport
 from autograder.batch.slots import Slots, workers
 from autograder.grading.pipeline import Prepared, grade_prepared, prepare_file
-from autograder.grading.report import GradeReport
-from autograder.grading.variants import find_fits
+from autograder.grading.report import Finding, GradeReport
+from autograder.grading.variants import NOT_RUN, find_fits
+from autograder.sandbox.launcher import SandboxError
 from autograder.sandbox.pool import ServerPool
 
 PREPARE_AHEAD = 512  # submissions prepared ahead of their run (bounds memory)
@@ -74,6 +75,13 @@ class LocalExecutor:
         if report is not None and not self.stop.is_set():
             on_report(entry, report, None)
 
+    def _findings(self, ready: Prepared, report: GradeReport) -> list[Finding]:
+        """The variant runs' findings; a failure of theirs (the server died) costs them, never the grade."""
+        try:
+            return find_fits(ready, report, self.assignment, self.pool)
+        except SandboxError as e:
+            return [Finding("", NOT_RUN, f"the variant run could not be made ({e})")]
+
     def _report(self, slots: Slots, prepared: Future[Prepared | None]) -> GradeReport | None:
         """Run one prepared submission in a slot and check it; None if the batch stopped first."""
         ready = prepared.result()
@@ -85,7 +93,7 @@ class LocalExecutor:
                     return None
                 report = grade_prepared(ready, self.assignment, self.pool)
                 if self.variants:
-                    report.findings = find_fits(ready, report, self.assignment, self.pool)
+                    report.findings = self._findings(ready, report)
                 return report
         finally:
             self.ahead.release()
