@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -75,9 +76,11 @@ class Assignment:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever anything that decides a grade changes: config, checks or grader version."""
+        """Changes whenever anything that decides a grade changes: grading settings, checks or grader
+        version. The same from the course's config as from its grading bundle (image, Gradescope, nodes)."""
         h = hashlib.sha256(f"{__version__}\0{self.name}\0".encode())
-        h.update(self.config_path.read_bytes())
+        settings = load_config(self.config_path).grading_settings(self.name, "checks")
+        h.update(json.dumps(settings, sort_keys=True).encode())
         h.update(self.checks_path.read_bytes() if self.has_checks else b"<no checks>")
         return h.hexdigest()
 

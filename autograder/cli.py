@@ -16,6 +16,7 @@ from autograder.results.text import printable
 if TYPE_CHECKING:
     from autograder.assignment import Assignment
     from autograder.batch.discover import Entry
+    from autograder.batch.executor import Executor
     from autograder.grading.report import GradeReport
 
 # Most assignments import torch: the fork server starts importing it while the grader loads.
@@ -163,10 +164,15 @@ def check(submission: Path, assignment_name: str | None, config_path: Path | Non
                    "answers that only fit the given data; never changes a grade.")
 @click.option("--docker", "image", metavar="IMAGE",
               help="Grade inside one container of IMAGE (no network, SOURCE read-only), with its bundled config.")
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Grade on the Ray cluster at ADDRESS (host:port, or auto), one actor per node running "
+                   "--jobs submissions at once (default: the node's CPUs). Needs autograder[ray].")
 def batch(source: Path, assignment_name: str | None, config_path: Path | None, outdir: Path, jobs: int | None,
-          force: bool, variants: bool, image: str | None) -> None:
+          force: bool, variants: bool, image: str | None, ray_address: str | None) -> None:
     """Grade every submission in SOURCE (a folder, or Gradescope's export zip) into OUTDIR."""
     if image is not None:
+        if ray_address is not None:
+            raise click.UsageError("--docker and --ray cannot be combined (Ray nodes run the image themselves)")
         readable_input(source)
         _batch_in_docker(image, source, assignment_name, config_path, outdir, jobs, force)
         return
@@ -176,31 +182,38 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     from autograder.batch.run import Interrupted, run_batch
     from autograder.course.roster import write_roster
     from autograder.batch.slots import workers
+    from autograder.cluster import ClusterError
     from autograder.sandbox.launcher import IsolationError, SandboxError
     from autograder.sandbox.pool import ServerPool
     from autograder.results.summary import print_batch
 
-    jobs = jobs or os.cpu_count() or 1
-    pool = ServerPool(SPECULATIVE_PRELOAD, workers(jobs), batch=True)  # imports torch while the grader loads
+    pool = None
+    if ray_address is None:
+        jobs = jobs or os.cpu_count() or 1
+        pool = ServerPool(SPECULATIVE_PRELOAD, workers(jobs), batch=True)  # imports torch while the grader loads
     try:
         assignment = _assignment(config_path, assignment_name, None)
         readable_input(source)
+        executor = _ray_executor(assignment, ray_address, jobs, variants) if ray_address else None
     except BaseException:
-        pool.close(wait=False)
+        if pool is not None:
+            pool.close(wait=False)
         raise
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as scratch:
         try:
             found = discover(source, assignment.name, Path(scratch))
         except InputError as e:
-            pool.close(wait=False)
+            if pool is not None:
+                pool.close(wait=False)
             raise click.ClickException(str(e)) from None
         for warning in found.warnings[:MAX_WARNINGS]:
             click.echo(f"Warning: {printable(warning)}", err=True)
         if len(found.warnings) > MAX_WARNINGS:
             click.echo(f"Warning: and {len(found.warnings) - MAX_WARNINGS} more like these", err=True)
         try:
-            summary = run_batch(found.entries, assignment, outdir, jobs, force, pool=pool, variants=variants)
-        except (IsolationError, SandboxError) as e:
+            summary = run_batch(found.entries, assignment, outdir, jobs or 1, force, pool=pool, variants=variants,
+                                executor=executor)
+        except (IsolationError, SandboxError, ClusterError) as e:
             raise click.ClickException(str(e)) from None
         except OSError as e:
             raise click.ClickException(f"cannot write the results in {outdir}: {e.strerror or e}") from None
@@ -285,6 +298,22 @@ def _course_report(outdir: Path, assignment: Assignment | None, entries: list[En
                                    f"{e.strerror or e}") from None
     for line in written.lines():
         click.echo(line)
+
+
+def _ray_executor(assignment: Assignment, address: str, jobs: int | None, variants: bool) -> Executor:
+    """The executor of `batch --ray`; a one-line error without Ray installed."""
+    try:
+        from autograder.cluster.executor import RayExecutor
+    except ImportError as e:
+        if e.name is None or not e.name.startswith("ray"):
+            raise
+        raise click.ClickException("--ray needs Ray: pip install 'autograder[ray]'") from None
+    from autograder.cluster import ClusterError
+
+    try:
+        return RayExecutor(assignment, address, jobs, variants)
+    except ClusterError as e:
+        raise click.ClickException(str(e)) from None
 
 
 def _batch_in_docker(image: str, source: Path, assignment_name: str | None, config_path: Path | None,

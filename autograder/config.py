@@ -139,6 +139,9 @@ class Variants(_Strict):
         return v
 
 
+AUTHORING_ONLY = {"notebook", "master", "solutions", "samples"}  # files no grading machine gets
+
+
 class AssignmentConfig(_Strict):
     """An assignment: only `checks` is needed to grade (`autograder check` needs none of it); the
     rest is for authoring."""
@@ -164,6 +167,14 @@ class AssignmentConfig(_Strict):
 class GradingConfig(_Strict):
     defaults: Defaults = Defaults()
     assignments: dict[str, AssignmentConfig] = Field(min_length=1)
+
+    def grading_settings(self, name: str, checks: str | None) -> dict:
+        """What grading assignment `name` needs, as plain data: the defaults and its block without the
+        authoring files, naming `checks`. A grading bundle's config holds exactly this."""
+        block = self.assignments[name].model_dump(mode="json", exclude=AUTHORING_ONLY | {"checks"},
+                                                  exclude_defaults=True)
+        return {"defaults": self.defaults.model_dump(mode="json"),
+                "assignments": {name: {**block, **({"checks": checks} if checks else {})}}}
 
 
 def _field_path(loc: tuple) -> str:

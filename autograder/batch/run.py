@@ -12,6 +12,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.batch.discover import Entry
+from autograder.batch.executor import Executor
 from autograder.batch.names import inside
 from autograder.batch.progress import BatchProgress
 from autograder.batch.sheet import SHEET, remove_partial_writes, report_path, results_path, write_outputs, write_sheet
@@ -64,12 +65,14 @@ def stored_grade(entry: Entry, outdir: Path, assignment: Assignment) -> bool | G
 
 
 def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: int = 2, force: bool = False,
-              live: bool | None = None, pool: ServerPool | None = None, variants: bool = True) -> BatchSummary:
+              live: bool | None = None, pool: ServerPool | None = None, variants: bool = True,
+              executor: Executor | None = None) -> BatchSummary:
     """Grade every entry not already complete; always (re)write grades.csv, even when interrupted.
     `variants`: also run each submission on the assignment's fresh data instances (integrity findings).
 
-    `pool` (with `slots.workers(jobs)` connections, closed here) may have been started early, to
-    import torch while the grader loads; without one, a pool is started if there is anything to run.
+    `executor` grades (a cluster's); without one, a `LocalExecutor` grades here with `jobs` slots in
+    `pool` (with `slots.workers(jobs)` connections, closed here), which may have been started early
+    to import torch while the grader loads; without one, a pool is started if there is anything to run.
     """
     start = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
@@ -87,26 +90,20 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
             todo.append(entry)
     summary = BatchSummary(len(entries), len(entries) - len(todo) - len(refused) - rechecked, refused=refused,
                            rechecked=rechecked)
-    if not any(e.path for e in todo):
-        if pool is not None:
-            pool.close(wait=False)
-        pool = None
-    elif pool is None:
-        pool = ServerPool(assignment.preload, workers(jobs), batch=True)
-    if pool is not None:
-        try:
-            require_isolation(pool.level, assignment.minimum_isolation)
-        except IsolationError:
-            pool.close(wait=False)
-            raise
+    runnable = [e for e in todo if e.path]
+    if executor is None and runnable:
+        executor = _local(assignment, pool, jobs, variants)
+    elif pool is not None:
+        pool.close(wait=False)
     progress = BatchProgress(len(todo), live)
     record = _Recorder(assignment, outdir, summary, progress)
     try:
         for entry in todo:
             if entry.path is None:  # nothing to run: its reason is its result
                 record(entry, unreadable(assignment, entry.key, entry.problem), None)
-        if pool is not None:
-            LocalExecutor(assignment, pool, jobs, variants).run([e for e in todo if e.path], record)
+        if runnable:
+            assert executor is not None
+            executor.run(runnable, record, record.note)
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:
@@ -116,6 +113,18 @@ def run_batch(entries: list[Entry], assignment: Assignment, outdir: Path, jobs: 
         summary.sheet = outdir / SHEET
         summary.elapsed = time.monotonic() - start
     return summary
+
+
+def _local(assignment: Assignment, pool: ServerPool | None, jobs: int, variants: bool) -> LocalExecutor:
+    """Grading on this machine, in `pool` or a new one, refused below the assignment's isolation."""
+    if pool is None:
+        pool = ServerPool(assignment.preload, workers(jobs), batch=True)
+    try:
+        require_isolation(pool.level, assignment.minimum_isolation)
+    except IsolationError:
+        pool.close(wait=False)
+        raise
+    return LocalExecutor(assignment, pool, jobs, variants)
 
 
 def _intact(path: Path) -> bool:
@@ -156,3 +165,8 @@ class _Recorder:
             else:
                 self.summary.graded += 1
             self.progress.advance()
+
+    def note(self, line: str) -> None:
+        """One line for the person running the batch (from the executor)."""
+        with self._lock:
+            self.progress.note(line)

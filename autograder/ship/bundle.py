@@ -16,8 +16,6 @@ import yaml
 from autograder.assignment import CONFIG_NAME, Assignment, load_assignment
 from autograder.config import ConfigError, load_config
 
-AUTHORING_ONLY = {"notebook", "master", "solutions", "samples"}
-
 
 def write_bundle(assignment: Assignment, dest: Path) -> None:
     """Write `dest/grading_config.yaml` (defaults + this assignment only) and the checks it names."""
@@ -41,17 +39,7 @@ def write_student_kit(assignment: Assignment, dest: Path) -> list[Path]:
 
 def _write_config(assignment: Assignment, dest: Path, checks: Path | None, what: str) -> Path:
     """`dest/grading_config.yaml`: the defaults and this assignment's grading settings, naming `checks`."""
-    config = load_config(assignment.config_path)
-    block = config.assignments[assignment.name]
-    data = {
-        "defaults": config.defaults.model_dump(mode="json"),
-        "assignments": {
-            assignment.name: {
-                **block.model_dump(mode="json", exclude=AUTHORING_ONLY | {"checks"}, exclude_defaults=True),
-                **({"checks": checks.as_posix()} if checks else {}),
-            }
-        },
-    }
+    data = load_config(assignment.config_path).grading_settings(assignment.name, checks and checks.as_posix())
     header = f"# {what} of {assignment.name}, written by autograder from {assignment.config_path.name}.\n"
     text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None,
                                    width=float("inf"))

@@ -1,0 +1,80 @@
+"""The node's side of a cluster batch: one long-lived actor per node owning that node's `Node`
+(fork-server pool and slots), built from the grading bundle the driver sends as bytes.
+
+Everything crossing to the driver is plain data: submissions arrive as (file name, bytes), reports
+leave as JSON text. A problem of the node (its isolation is below the assignment's minimum, the
+bundle does not load) is reported by `ready`, never raised, so that the driver can say which node.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import threading
+import traceback
+from itertools import count
+from pathlib import Path
+
+from autograder import __version__
+from autograder.batch.node import Node
+from autograder.batch.slots import workers
+from autograder.cluster.bundle import unpack_bundle
+from autograder.grading.record import report_to_dict
+from autograder.sandbox.launcher import require_isolation
+from autograder.sandbox.pool import ServerPool
+
+
+class NodeGrader:
+    """Grades submissions of one assignment on this node, `jobs` at a time."""
+
+    def __init__(self, bundle: bytes, name: str, jobs: int, variants: bool) -> None:
+        self.jobs, self.problem, self.node = jobs, None, None
+        self._scratch = tempfile.TemporaryDirectory(prefix="autograder-node-")
+        self._ids = count()
+        self._lock = threading.Lock()
+        try:
+            assignment = unpack_bundle(bundle, Path(self._scratch.name) / "bundle", name)
+            pool = ServerPool(assignment.preload, workers(jobs), batch=True)
+            try:
+                require_isolation(pool.level, assignment.minimum_isolation)
+            except Exception:
+                pool.close(wait=False)
+                raise
+            self.node = Node(assignment, pool, jobs, variants)
+        except Exception as e:  # said by `ready`
+            self.problem = f"{type(e).__name__}: {e}"
+
+    def ready(self) -> dict:
+        """Who this node is and whether it can grade: host, version, isolation level, jobs, problem."""
+        return {"host": socket.gethostname(), "pid": os.getpid(), "version": __version__, "jobs": self.jobs,
+                "isolation": self.node.pool.level if self.node else None, "problem": self.problem}
+
+    def grade(self, filename: str, data: bytes) -> dict:
+        """Grade one submission: {"report": JSON text} or {"error": what failed in the grader}."""
+        if self.node is None:
+            return {"error": f"this node cannot grade: {self.problem}"}
+        with self._lock:
+            folder = Path(self._scratch.name) / str(next(self._ids))
+        try:
+            folder.mkdir()
+            path = folder / Path(filename).name
+            path.write_bytes(data)
+            try:
+                ready = self.node.prepare(path)
+            finally:
+                path.unlink()
+                folder.rmdir()
+            report = self.node.grade(ready)
+            if report is None:
+                return {"error": "the node was stopped"}
+            return {"report": json.dumps(report_to_dict(report), ensure_ascii=False, allow_nan=True)}
+        except Exception as e:  # a grader bug costs this submission, not the node
+            return {"error": "".join(traceback.format_exception_only(type(e), e)).strip()}
+
+    def close(self) -> None:
+        """Kill the runs in progress and stop the pool (the actor is then killed)."""
+        if self.node is not None:
+            self.node.kill()
+            self.node.close()
+        self._scratch.cleanup()
