@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
+from autograder.assignment import load_assignment
 
 SOLUTION = (REPO / "solutions" / "A2S1" / "A2S1.py").read_text()
 
@@ -18,15 +19,19 @@ def autograder(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"})
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory) -> Path:
-    """The student kit, written by the instructor's command, in a folder of its own."""
-    out = tmp_path_factory.mktemp("kit")
-    made = autograder("student-kit", "-a", "A2S1", "--out", str(out), cwd=REPO)
+def student_kit(name: str, out: Path) -> Path:
+    """Assignment `name`'s student kit, written into `out` by the instructor's command."""
+    made = autograder("student-kit", "-a", name, "--out", str(out), cwd=REPO)
     assert made.returncode == 0, made.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["A2S1.ipynb", "grading_config.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [f"{name}.ipynb", "grading_config.yaml"]
     assert "checks" not in (out / "grading_config.yaml").read_text()
     return out
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory) -> Path:
+    """A2S1's student kit, in a folder of its own."""
+    return student_kit("A2S1", tmp_path_factory.mktemp("kit"))
 
 
 def check(kit: Path, tmp_path: Path, source: str) -> subprocess.CompletedProcess:
@@ -60,3 +65,20 @@ def test_grading_without_the_hidden_checks_is_a_one_line_error(kit, tmp_path):
     result = autograder("grade", str(tmp_path / "A2S1.py"), "--out", str(tmp_path / "r.json"), cwd=kit)
     assert result.returncode == 1 and not (tmp_path / "r.json").exists()
     assert result.stderr.count("\n") == 1 and "grading needs the hidden checks" in result.stderr
+
+
+def test_a_function_that_is_still_the_templates_stub_is_not_ready(tmp_path):
+    kit = student_kit("A2S2", tmp_path / "kit")
+    questions = load_assignment(kit / "grading_config.yaml", "A2S2").questions
+    functions = [q for q in questions if q.is_function]
+    blank = autograder("check", "A2S2.ipynb", cwd=kit)
+    assert blank.returncode == 1, blank.stdout + blank.stderr
+    text = " ".join(blank.stdout.split())
+    assert [q.answer for q in functions if f"`{q.answer}` is not written yet" not in text] == [], blank.stdout
+    assert f"{len(questions) - len(functions)} of {len(questions)} answers ready; " \
+           f"problems in {', '.join(q.id for q in functions)} (fix them before handing in)." in text
+    (tmp_path / "A2S2.py").write_bytes((REPO / "solutions" / "A2S2" / "A2S2.py").read_bytes())
+    solution = autograder("check", str(tmp_path / "A2S2.py"), cwd=kit)
+    assert solution.returncode == 0, solution.stdout + solution.stderr
+    assert solution.stdout.strip().splitlines()[-1].startswith(f"{len(questions)} of {len(questions)} answers ready.")
+    assert "not written yet" not in solution.stdout

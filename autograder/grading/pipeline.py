@@ -16,6 +16,7 @@ import numpy as np
 from autograder.checks.api import CallResult, Context
 from autograder.checks.calls import as_call
 from autograder.checks.parts import Heatmap, Part, PartKind, redact_figure, redact_part
+from autograder.checks.placeholder import placeholder_body
 from autograder.checks.public import public_parts
 from autograder.checks.values import Answer, decode_wire
 from autograder.grading.report import (AnswerRecord, CallRecord, GradeReport, Message, QuestionResult, Severity,
@@ -333,24 +334,35 @@ def grade_question(q: Question, answers: dict[str, Answer], seen: dict[str, Answ
     ran = QuestionResult(q.info, 0.0, messages=[Message(m.severity, cap(m.text)) for m in messages], cell=status,
                          answer=AnswerRecord.of(answer), seen={n: AnswerRecord.of(a) for n, a in seen.items()},
                          calls=records, earlier=earlier)
-    return checked(q, ran, answer, answers, seen, calls, assignment, public_only)
+    stub = _stub(q, loc, quote.cells) if public_only else None
+    return checked(q, ran, answer, answers, seen, calls, assignment, public_only, stub)
+
+
+def _stub(q: Question, loc: Located, cells: list[Cell]) -> str | None:
+    """What a function answer's body holds when its question's cell defines it with placeholders only
+    (`check` says so; grading calls it, and its checks say what it returned)."""
+    if not q.is_function or loc.cell is None:
+        return None
+    return placeholder_body(cells[loc.cell].source, q.answer)
 
 
 def checked(q: Question, ran: QuestionResult, answer: Answer, answers: dict[str, Answer], seen: dict[str, Answer],
-            calls: list[CallResult] | None, assignment: Assignment, public_only: bool = False) -> QuestionResult:
+            calls: list[CallResult] | None, assignment: Assignment, public_only: bool = False,
+            stub: str | None = None) -> QuestionResult:
     """`ran` (what the run gave for question `q`) with its checks done: parts, figures, score, causes."""
-    parts, figures, score = check_question(q, answer, answers, seen, calls, assignment, public_only)
+    parts, figures, score = check_question(q, answer, answers, seen, calls, assignment, public_only, stub=stub)
     causes = _causes(q, answer, answers, ran.earlier) if not public_only and score < q.points else []
     return dataclasses.replace(ran, question=q.info, score=score, parts=parts, figures=figures, causes=causes)
 
 
 def check_question(q: Question, answer: Answer, answers: dict[str, Answer], seen: dict[str, Answer],
                    calls: list[CallResult] | None, assignment: Assignment, public_only: bool = False,
-                   seed: int | None = None) -> tuple[list[Part], list[Heatmap], float]:
+                   seed: int | None = None, stub: str | None = None) -> tuple[list[Part], list[Heatmap], float]:
     """The trusted checks of one question on plain data (also what a regrade reruns), against the
     notebook's data or (`seed`) a fresh instance of it: its parts
-    and figures, as the question's `reveal` setting allows, and its score."""
-    parts = _public(q, answer, calls)
+    and figures, as the question's `reveal` setting allows, and its score. `stub`: what a function
+    answer's body holds when it is placeholders only (see `_stub`)."""
+    parts = _public(q, answer, calls, stub)
     figures: list[Heatmap] = []
     if not public_only and all(p.passed for p in parts):
         ctx = Context(answer, answers, q.tolerance, calls or [], seen, data=assignment.instance(seed))
@@ -362,15 +374,20 @@ def check_question(q: Question, answer: Answer, answers: dict[str, Answer], seen
     return kept[:MAX_LINES], shown[:MAX_LINES], score
 
 
-def _public(q: Question, answer: Answer, calls: list[CallResult] | None) -> list[Part]:
-    """The public checks: a value answer is numbers of a usable shape; a function answer is a function."""
+def _public(q: Question, answer: Answer, calls: list[CallResult] | None, stub: str | None = None) -> list[Part]:
+    """The public checks: a value answer is numbers of a usable shape; a function answer is a function,
+    and not a stub (`stub`: what its body holds then)."""
     if not q.is_function:
         return public_parts(answer, q.shapes)
     if calls is None:
         problem = answer.problem if not answer.usable else f"`{q.answer}` is a {answer.describe()}, not a function"
         return [Part(PartKind.CONDITION, False, problem or f"`{q.answer}` is not a function", 0.0, True,
                      reason=f"`{q.answer}` is not a function")]
-    return [Part(PartKind.CONDITION, True, f"`{q.answer}` is a function", 0.0, True)]
+    parts = [Part(PartKind.CONDITION, True, f"`{q.answer}` is a function", 0.0, True)]
+    if stub is not None:
+        parts.append(Part(PartKind.CONDITION, False, f"`{q.answer}` is not written yet: its body holds only {stub}; "
+                                                     "write it", 0.0, True, reason=f"`{q.answer}` is not written yet"))
+    return parts
 
 
 def _causes(q: Question, answer: Answer, answers: dict[str, Answer], earlier: str | None) -> list[Message]:
