@@ -19,9 +19,12 @@ RUN if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
     fi
 
 # Dependencies (big, rarely change) in their own stage; the image gets the venv without the wheels.
+# WHEELHOUSE: a wheelhouse made with the project's extras (WHEELHOUSE_EXTRAS=ray .ci/wheelhouse
+# build/wheelhouse-ray) gives an image for Ray cluster nodes (`batch --ray`, see README).
 FROM base AS venv
 ARG AUTOGRADER_PIP_ARGS="--no-index"
-COPY build/wheelhouse/requirements.txt build/wheelhouse/*.whl /wheels/
+ARG WHEELHOUSE=build/wheelhouse
+COPY ${WHEELHOUSE}/requirements.txt ${WHEELHOUSE}/*.whl /wheels/
 RUN python3 -m venv /autograder/venv \
     && /autograder/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
        ${AUTOGRADER_PIP_ARGS} --find-links /wheels -r /wheels/requirements.txt
@@ -29,7 +32,8 @@ RUN python3 -m venv /autograder/venv \
 FROM base AS app
 COPY --from=venv /autograder/venv /autograder/venv
 # The project (changes often) on top: a small layer.
-COPY build/wheelhouse/project/ /tmp/project/
+ARG WHEELHOUSE=build/wheelhouse
+COPY ${WHEELHOUSE}/project/ /tmp/project/
 RUN /autograder/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
        --no-index --find-links /tmp/project autograder \
     && rm -rf /tmp/project

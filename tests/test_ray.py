@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,97 +18,20 @@ import pytest
 pytest.importorskip("ray")
 
 from autograder.cluster.bundle import pack_bundle, unpack_bundle  # noqa: E402
+from autograder.cluster.local import LocalCluster  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "assignments" / "A2S1" / "samples"
-RAY = Path(sys.executable).with_name("ray")
 TIMINGS = {"execution_time", "elapsed", "seconds"}  # the only fields allowed to differ between executors
-# Lost nodes are noticed in about a second instead of Ray's default fifteen.
-FAST_HEALTH = {"RAY_health_check_period_ms": "500", "RAY_health_check_failure_threshold": "2",
-               "RAY_health_check_timeout_ms": "500"}
-
-
-class Cluster:
-    """A head and extra nodes, each a `ray start --block` process in its own session (killable alone)."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self.temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths must fit
-        self.nodes: list[subprocess.Popen] = []
-
-    def start_node(self, head: bool = False) -> subprocess.Popen:
-        where = ["--head", f"--port={self.port}", "--include-dashboard=false"] if head else [f"--address={self.address}"]
-        proc = subprocess.Popen([str(RAY), "start", *where, "--num-cpus=1", "--object-store-memory=80000000",
-                                 "--disable-usage-stats", f"--temp-dir={self.temp}", "--block"],
-                                env={**os.environ, **FAST_HEALTH}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        self.nodes.append(proc)
-        return proc
-
-    def wait_for(self, alive: int, timeout: float = 90) -> None:
-        """Wait until `alive` nodes are up."""
-        script = ("import ray, logging; ray.init(address=%r, logging_level=logging.ERROR); "
-                  "print(sum(n['Alive'] for n in ray.nodes()))" % self.address)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-            if out.returncode == 0 and out.stdout.strip() == str(alive):
-                return
-            time.sleep(1)
-        raise AssertionError(f"the Ray cluster did not reach {alive} nodes")
-
-    def kill(self, proc: subprocess.Popen) -> None:
-        """Kill a node as a machine failure would: its raylet, its workers and their children, at once."""
-        for pid in [proc.pid, *_descendants(proc.pid)]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        proc.wait()
-
-    def stop(self) -> None:
-        for proc in reversed(self.nodes):
-            if proc.poll() is None:
-                self.kill(proc)
-        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 @pytest.fixture
-def cluster() -> Iterator[Cluster]:
+def cluster() -> Iterator[LocalCluster]:
     """A two-node Ray cluster on this machine."""
-    c = Cluster()
-    try:
-        c.start_node(head=True)
-        c.wait_for(1)
-        c.start_node()
-        c.wait_for(2)
+    with LocalCluster() as c:
+        c.add_node()
+        c.add_node()
         yield c
-    finally:
-        c.stop()
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _batch(source: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
@@ -152,13 +72,16 @@ def test_bundle_round_trip_keeps_the_grade_fingerprint(a2s1, tmp_path: Path) -> 
 
 
 def test_an_unreachable_cluster_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
-    done = _batch(SAMPLES, tmp_path / "out", "--ray", f"127.0.0.1:{_free_port()}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens on it
+    done = _batch(SAMPLES, tmp_path / "out", "--ray", f"127.0.0.1:{port}")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "cannot reach the Ray cluster" in done.stderr
     assert not (tmp_path / "out").exists()
 
 
-def test_two_nodes_grade_as_the_local_executor_does(cluster: Cluster, local_samples: Path, tmp_path: Path) -> None:
+def test_two_nodes_grade_as_the_local_executor_does(cluster: LocalCluster, local_samples: Path, tmp_path: Path) -> None:
     out = tmp_path / "ray"
     done = _batch(SAMPLES, out, "--ray", cluster.address)
     assert done.returncode == 0, done.stderr
@@ -171,7 +94,7 @@ def test_two_nodes_grade_as_the_local_executor_does(cluster: Cluster, local_samp
     assert again.returncode == 0 and "0 graded now" in again.stdout + again.stderr, again.stdout + again.stderr
 
 
-def test_a_node_killed_mid_batch_loses_nothing(cluster: Cluster, local_samples: Path, tmp_path: Path) -> None:
+def test_a_node_killed_mid_batch_loses_nothing(cluster: LocalCluster, local_samples: Path, tmp_path: Path) -> None:
     source = tmp_path / "subs"
     source.mkdir()
     originals = [p for p in sorted(SAMPLES.iterdir()) if not p.name.startswith("loops")]  # no 10 s timeouts

@@ -281,3 +281,27 @@ def test_a_child_is_not_blamed_for_the_graders_own_stall(server):
     worker.join()
     out = result["out"]
     assert out.cells[0].status == CellStatus.OK and out.captures["v"]["data"] == [1.0], out.cells
+
+
+NETWORK = ("import socket\n"
+           "def reach(port):\n"
+           "    try:\n"
+           "        socket.create_connection(('127.0.0.1', port), timeout=1).close()\n"
+           "        return 1\n"
+           "    except OSError:\n"
+           "        return 0\n"
+           "own = socket.socket()\nown.bind(('127.0.0.1', 0))\nown.listen()\n"
+           "v = [reach({port}), reach(own.getsockname()[1])]\n")
+
+
+@pytest.mark.skipif(not _private_namespaces(), reason="needs root for a network namespace per run")
+@pytest.mark.parametrize("level", ["namespace", "process"])
+def test_a_run_reaches_its_own_loopback_but_no_network(level: str) -> None:
+    """The grader's machine may need a network (a Ray node running the image): its runs never get it."""
+    import socket
+
+    with socket.socket() as host, ForkServer([], isolation=level) as server:
+        host.bind(("127.0.0.1", 0))
+        host.listen()
+        ran = _run_plan(server, [NETWORK.format(port=host.getsockname()[1])], {0: "v"})
+    assert ran.captures["v"]["data"] == [0.0, 1.0]  # the grader's listener unreachable; its own works

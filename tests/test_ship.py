@@ -82,6 +82,11 @@ def test_requirements_pin_installed_versions(tmp_path):
         assert numpy == [f"numpy=={version('numpy')}"]
 
 
+def test_requirements_include_the_extras_asked_for(tmp_path):
+    wheel = fake_wheel(tmp_path, "click>=8.1", 'ray>=2.40; extra == "ray"', 'pytest>=7; extra == "dev"')
+    assert pinned_requirements(wheel, extras=["ray"]) == [f"click=={version('click')}", f"ray=={version('ray')}"]
+
+
 def test_requirements_pin_the_assignments_packages_once_each(a2s1, tmp_path):
     wheel = fake_wheel(tmp_path, "click>=8.1", "numpy>=1.24")
     lines = pinned_requirements(wheel, [replace(a2s1, packages=("numpy>=2", "tqdm", "ipython", "CLICK[colour]"))])

@@ -119,13 +119,15 @@ def prepare_file(path: Path, assignment: Assignment) -> Prepared:
                     submission, cells, where, inputs, plan)
 
 
-def grade_prepared(prepared: Prepared, assignment: Assignment, pool: ServerPool,
+def grade_prepared(prepared: Prepared, assignment: Assignment, pool: ServerPool | None,
                    public_only: bool = False) -> GradeReport:
-    """Run a prepared submission in a child of `pool` and check every question."""
+    """Run a prepared submission in a child of `pool` and check every question (a submission that
+    could not be read, with its `problem`, needs no pool)."""
     start = time.monotonic()
     if prepared.problem is not None:
         report = unreadable(assignment, prepared.name, prepared.problem, public_only)
     else:
+        assert pool is not None, "a readable submission runs in a pool"
         report = pool.run(lambda conn: grade_submission(prepared, assignment, conn, public_only))
     report.data_digest = prepared.digest
     report.fingerprint = digest_fingerprint(prepared.digest, assignment)

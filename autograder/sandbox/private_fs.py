@@ -1,10 +1,12 @@
-"""A private, bounded file system and IPC namespace for one run (in the forked child, before
-privileges are dropped), and the end of every process a run leaves behind.
+"""A private, bounded file system, IPC and network namespace for one run (in the forked child,
+before privileges are dropped), and the end of every process a run leaves behind.
 
 The run's scratch folder (its working directory and HOME) becomes a tmpfs of `disk_mb`
 megabytes, and its `.tmp` and `.shm` folders are mounted over /tmp and /dev/shm, so that
 everything a run writes counts against one bound and disappears with it; System V shared
-memory, semaphores and message queues are private to the run too. This needs the right to
+memory, semaphores and message queues are private to the run too, and its network is a loopback
+of its own (as bubblewrap gives): no network even where the grader's machine needs one (a cluster
+node running the image). This needs the right to
 create mount namespaces (root, or bubblewrap started as root): inside an unprivileged
 container it is not there, and the run writes to its scratch folder on disk and the shared
 /tmp, which honest code cannot tell apart.
@@ -13,14 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import shutil
 import signal
+import socket
+import struct
 
 from autograder.sandbox.bwrap import python_paths
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWIPC = 0x08000000
+_CLONE_NEWNET = 0x40000000
+_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 _MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 INODES_PER_MB = 256  # files a run may create per megabyte of its disk limit
 
@@ -52,13 +59,23 @@ def _limit_ipc(disk_mb: int) -> None:
             f.write(str(value))
 
 
+def _loopback_up() -> None:
+    """Bring up `lo` of a new network namespace: the run's local sockets work, nothing leaves it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16sH22x", b"lo", 0)  # struct ifreq: a name, then the flags
+        flags = struct.unpack("16sH22x", fcntl.ioctl(s, _SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | _IFF_UP))
+
+
 def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> bool:
-    """Give this process a private mount and IPC namespace with `scratch`, /tmp and /dev/shm on
-    one tmpfs of `disk_mb` MB. True if /tmp is now the run's own; False where that is not allowed
+    """Give this process a private mount, IPC and network namespace with `scratch`, /tmp and /dev/shm
+    on one tmpfs of `disk_mb` MB. True if /tmp is now the run's own; False where that is not allowed
     (or the run's folder lies in /tmp, which then stays as it was)."""
-    if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC) != 0:
+    if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWNET) != 0:
         return False
     private_tmp = False
+    with contextlib.suppress(OSError):
+        _loopback_up()
     try:
         _limit_ipc(disk_mb)
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the host

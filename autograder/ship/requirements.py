@@ -47,9 +47,9 @@ def wheel_metadata(wheel: Path) -> Message:
     raise ShipError(f"{wheel}: not a readable wheel (no .dist-info/METADATA)")
 
 
-def pinned_requirements(wheel: Path, assignments: Iterable[Assignment] = ()) -> list[str]:
-    """One line per runtime dependency of `wheel`, then per package of `assignments`: `name==version`
-    as installed here.
+def pinned_requirements(wheel: Path, assignments: Iterable[Assignment] = (), extras: Iterable[str] = ()) -> list[str]:
+    """One line per runtime dependency of `wheel` (with its `extras`), then per package of `assignments`:
+    `name==version` as installed here.
 
     Local labels are dropped (torch 2.13.0+cpu gives torch==2.13.0, which the +cpu build
     satisfies). A pinned release that needs a newer Python than the oldest one the wheel supports
@@ -63,9 +63,12 @@ def pinned_requirements(wheel: Path, assignments: Iterable[Assignment] = ()) -> 
     wanted = [(Requirement(text), f"a dependency of {meta['Name']}") for text in meta.get_all("Requires-Dist") or []]
     wanted += [(Requirement(text), f"a package of assignment {a.name}") for a in assignments for text in a.packages]
     merged: dict[tuple[str, str], tuple[Requirement, str]] = {}
+    extras = set(extras)
     for req, whose in wanted:
         if req.marker and "extra" in str(req.marker):
-            continue
+            if not any(req.marker.evaluate({"extra": extra}) for extra in extras):
+                continue
+            req.marker = None  # an extra asked for: required here
         key = (canonicalize_name(req.name), str(req.marker))
         if key in merged:
             merged[key][0].specifier &= req.specifier
@@ -93,15 +96,16 @@ def _pinned(req: Requirement, whose: str, ours: Version | None) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m autograder.ship.requirements WHEEL CONFIG` (used by .ci/wheelhouse): the pinned requirements
-    of WHEEL and of the packages of every assignment in CONFIG, one per line."""
-    if len(argv) != 2:
-        print("usage: python -m autograder.ship.requirements WHEEL CONFIG", file=sys.stderr)
+    """`python -m autograder.ship.requirements WHEEL CONFIG [EXTRA...]` (used by .ci/wheelhouse): the pinned
+    requirements of WHEEL (with its EXTRAs, e.g. ray) and of the packages of every assignment in CONFIG,
+    one per line."""
+    if len(argv) < 2:
+        print("usage: python -m autograder.ship.requirements WHEEL CONFIG [EXTRA...]", file=sys.stderr)
         return 2
-    wheel, config = Path(argv[0]), Path(argv[1])
+    wheel, config, extras = Path(argv[0]), Path(argv[1]), argv[2:]
     try:
         assignments = [load_assignment(config, name) for name in load_config(config).assignments]
-        print(*pinned_requirements(wheel, assignments), sep="\n")
+        print(*pinned_requirements(wheel, assignments, extras), sep="\n")
     except (ConfigError, ShipError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
