@@ -1,6 +1,7 @@
 """`batch --ray` against the local executor on the same machine, and a heavy assignment on two nodes.
 
-1. Overhead: N mixed A2S1 submissions (bench/batch.py's mix) graded by `autograder batch --jobs J`
+1. Overhead: N mixed A2S1 submissions (bench/batch.py's mix, without its endless loop, whose 10 s
+   timeout would hide the rate) graded by `autograder batch --jobs J`
    and by `autograder batch --ray` on a one-node Ray cluster of J CPUs on this machine (the same
    slots). Prints each rate over the whole batch and in steady state (from the 10th report written
    to the last: without the fixed start-up, torch's import and Ray's actor), and the Ray path's
@@ -54,6 +55,8 @@ def overhead(tmp: Path, n: int, jobs: int) -> None:
     subs = tmp / "a2s1"
     subs.mkdir()
     generate(subs, n)
+    for loop in subs.glob("*_loop_*"):
+        loop.unlink()
     with LocalCluster() as cluster:
         cluster.add_node(cpus=jobs)
         runs = {"local": [], "ray": []}
@@ -61,6 +64,7 @@ def overhead(tmp: Path, n: int, jobs: int) -> None:
             runs["local"].append(batch(subs, tmp / "out", "A2S1", "--jobs", str(jobs)))
             runs["ray"].append(batch(subs, tmp / "out", "A2S1", "--ray", cluster.address, "--jobs", str(jobs)))
     best = {k: (min(w for w, _ in v), min(s for _, s in v)) for k, v in runs.items()}
+    n = len(list(subs.iterdir()))
     print(f"overhead: {n} A2S1 submissions, --jobs {jobs}, best of 2 runs each")
     print("  " + line("local executor:", n, *best["local"]))
     print("  " + line("Ray, one node on this box:", n, *best["ray"]))

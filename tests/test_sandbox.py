@@ -305,3 +305,10 @@ def test_a_run_reaches_its_own_loopback_but_no_network(level: str) -> None:
         host.listen()
         ran = _run_plan(server, [NETWORK.format(port=host.getsockname()[1])], {0: "v"})
     assert ran.captures["v"]["data"] == [0.0, 1.0]  # the grader's listener unreachable; its own works
+
+
+def test_whether_runs_get_namespaces_is_known_before_grading() -> None:
+    """What a cluster node checks before it grades (its runs must not reach its network)."""
+    from autograder.sandbox.private_fs import runs_get_namespaces
+
+    assert runs_get_namespaces() == (os.geteuid() == 0)  # root here: allowed; otherwise not

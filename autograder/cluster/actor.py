@@ -23,6 +23,19 @@ from autograder.cluster.bundle import unpack_bundle
 from autograder.grading.record import report_to_dict
 from autograder.sandbox.launcher import require_isolation
 from autograder.sandbox.pool import ServerPool
+from autograder.sandbox.private_fs import runs_get_namespaces
+
+
+class NodeUnsafe(Exception):
+    """Student code on this node would reach its network."""
+
+
+def _require_no_network(level: str) -> None:
+    """A node has a network (the cluster's own control plane on it): its runs must each get a network
+    namespace of their own, as bubblewrap gives and as root (in a container: CAP_SYS_ADMIN) allows."""
+    if level != "namespace" and not runs_get_namespaces():
+        raise NodeUnsafe("student code would reach this node's network (and the Ray cluster on it): run the "
+                         "node as root with bubblewrap, or in the image with --cap-add SYS_ADMIN (see README)")
 
 
 class NodeGrader:
@@ -38,6 +51,7 @@ class NodeGrader:
             pool = ServerPool(assignment.preload, workers(jobs), batch=True)
             try:
                 require_isolation(pool.level, assignment.minimum_isolation)
+                _require_no_network(pool.level)
             except Exception:
                 pool.close(wait=False)
                 raise

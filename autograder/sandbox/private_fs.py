@@ -21,12 +21,15 @@ import shutil
 import signal
 import socket
 import struct
+import subprocess
+import sys
 
 from autograder.sandbox.bwrap import python_paths
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWNET = 0x40000000
+_NAMESPACES = _CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWNET
 _SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 _MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 INODES_PER_MB = 256  # files a run may create per megabyte of its disk limit
@@ -59,6 +62,12 @@ def _limit_ipc(disk_mb: int) -> None:
             f.write(str(value))
 
 
+def runs_get_namespaces() -> bool:
+    """True if a run here gets its own mount, IPC and network namespace (tried in a throw-away process)."""
+    probe = f"import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare({_NAMESPACES}) != 0)"
+    return subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True).returncode == 0
+
+
 def _loopback_up() -> None:
     """Bring up `lo` of a new network namespace: the run's local sockets work, nothing leaves it."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -71,7 +80,7 @@ def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> boo
     """Give this process a private mount, IPC and network namespace with `scratch`, /tmp and /dev/shm
     on one tmpfs of `disk_mb` MB. True if /tmp is now the run's own; False where that is not allowed
     (or the run's folder lies in /tmp, which then stays as it was)."""
-    if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWNET) != 0:
+    if _libc.unshare(_NAMESPACES) != 0:
         return False
     private_tmp = False
     with contextlib.suppress(OSError):
