@@ -20,7 +20,7 @@ RUN if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
 
 # Dependencies (big, rarely change) in their own stage; the image gets the venv without the wheels.
 # WHEELHOUSE: a wheelhouse made with the project's extras (WHEELHOUSE_EXTRAS=ray .ci/wheelhouse
-# build/wheelhouse-ray) gives an image for Ray cluster nodes (`batch --ray`, see README).
+# build/wheelhouse/ray) gives an image for Ray cluster nodes (`batch --ray`, see README).
 FROM base AS venv
 ARG AUTOGRADER_PIP_ARGS="--no-index"
 ARG WHEELHOUSE=build/wheelhouse

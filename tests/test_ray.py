@@ -117,3 +117,9 @@ def test_a_node_killed_mid_batch_loses_nothing(cluster: LocalCluster, local_samp
     assert "was lost" in stderr, stderr
     local = _scores(local_samples)
     assert _scores(out) == {copy: local[original] for copy, original in copies.items()}
+
+
+def test_a_bundle_file_outside_the_bundle_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="outside the bundle"):
+        unpack_bundle({"../escape.py": b""}, tmp_path / "b", "A2S1")
+    assert not (tmp_path / "escape.py").exists()

@@ -1,5 +1,5 @@
 """The node's side of a cluster batch: one long-lived actor per node owning that node's `Node`
-(fork-server pool and slots), built from the grading bundle the driver sends as bytes.
+(fork-server pool and slots), built from the grading bundle the driver sends as files (bytes).
 
 Everything crossing to the driver is plain data: submissions arrive as (file name, bytes), reports
 leave as JSON text. A problem of the node (its isolation is below the assignment's minimum, the
@@ -41,7 +41,7 @@ def _require_no_network(level: str) -> None:
 class NodeGrader:
     """Grades submissions of one assignment on this node, `jobs` at a time."""
 
-    def __init__(self, bundle: bytes, name: str, jobs: int, variants: bool) -> None:
+    def __init__(self, bundle: dict[str, bytes], name: str, jobs: int, variants: bool) -> None:
         self.jobs, self.problem, self.node = jobs, None, None
         self._scratch = tempfile.TemporaryDirectory(prefix="autograder-node-")
         self._ids = count()
