@@ -123,3 +123,28 @@ def test_a_bundle_file_outside_the_bundle_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside the bundle"):
         unpack_bundle({"../escape.py": b""}, tmp_path / "b", "A2S1")
     assert not (tmp_path / "escape.py").exists()
+
+
+def test_a_node_that_cannot_grade_is_left_out_saying_why(local_samples: Path, tmp_path: Path) -> None:
+    """A node below the assignment's minimum isolation grades nothing; the others grade everything,
+    and with no other node the batch stops in one line."""
+    strict = tmp_path / "course"
+    strict.mkdir()
+    for folder in ("assignments", "solutions"):
+        (strict / folder).symlink_to(REPO / folder)
+    text = (REPO / "grading_config.yaml").read_text()
+    assert "minimum_isolation: process" in text
+    (strict / "grading_config.yaml").write_text(text.replace("minimum_isolation: process", "minimum_isolation: namespace"))
+    config = ["--config", str(strict / "grading_config.yaml")]
+    with LocalCluster() as cluster:
+        cluster.add_node(env={"AUTOGRADER_ISOLATION": "process"})  # the head: below the minimum
+        good = cluster.add_node()
+        done = _batch(SAMPLES, tmp_path / "out", "--ray", cluster.address, *config)
+        assert done.returncode == 0, done.stderr
+        assert "cannot grade: IsolationError" in done.stderr and "graded on 1 node(s)" in done.stderr, done.stderr
+        assert _scores(tmp_path / "out") == _scores(local_samples)
+        cluster.kill(good)
+        cluster.wait_for(1)
+        alone = _batch(SAMPLES, tmp_path / "again", "--ray", cluster.address, *config)
+    assert alone.returncode == 1
+    assert alone.stderr.strip().splitlines()[-1].startswith("Error: no Ray node can grade (7 submissions left): Ray node")

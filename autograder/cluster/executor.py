@@ -5,7 +5,9 @@ actor gets the grading bundle once, then submissions as bytes, at most `workers(
 a faster node takes more. A node that dies loses only its in-flight submissions: they go back to
 the queue and are graded on another node (one lost MAX_LOSSES times is reported as a failure).
 Nodes that join while the batch runs get an actor too; nodes without CPUs (a head kept free of
-work with `--num-cpus=0`) get none.
+work with `--num-cpus=0`) get none. A node that cannot grade (isolation below the assignment's
+minimum, runs that would reach its network, another autograder version) is left out, saying why;
+with no other node the batch stops.
 """
 from __future__ import annotations
 
@@ -122,6 +124,7 @@ class _Dispatch:
         self.pending: dict[Any, _Actor] = {}  # `ready` calls of starting actors
         self.losses: Counter[str] = Counter()
         self.graded: Counter[str] = Counter()  # reports per node
+        self.refused: list[str] = []  # nodes that cannot grade, and why
 
     def run(self) -> None:
         looked, idle_since = float("-inf"), None
@@ -133,6 +136,9 @@ class _Dispatch:
             self._fill()
             waiting = [*self.inflight, *self.pending]
             if not waiting:  # no node can take work: wait for one to join
+                if self.refused:
+                    raise ClusterError(f"no Ray node can grade ({len(self.queue)} submissions left): "
+                                       + "; ".join(self.refused))
                 idle_since = idle_since or now
                 if now - idle_since > NODE_WAIT:
                     raise ClusterError(f"no Ray node can grade ({len(self.queue)} submissions left): "
@@ -180,13 +186,16 @@ class _Dispatch:
             self.ex.lose(actor)
             self.note(f"Ray node {actor.label} could not start grading: {_short(e)}")
             return
-        where = f"Ray node {info['host']} ({actor.host})"
-        if info["problem"]:
-            raise ClusterError(f"{where} cannot grade: {info['problem']}")
-        if info["version"] != __version__:
-            raise ClusterError(f"{where} runs autograder {info['version']}, this batch {__version__}: "
-                               "every node must run the same version")
-        actor.host, actor.capacity = info["host"], workers(info["jobs"])
+        actor.host = info["host"]
+        problem = info["problem"] or (f"it runs autograder {info['version']}, this batch {__version__}"
+                                      if info["version"] != __version__ else None)
+        if problem:  # never used in this batch: the others grade
+            self.ex.lose(actor)
+            ray.kill(actor.handle)
+            self.refused.append(f"Ray node {actor.label} cannot grade: {problem}")
+            self.note(self.refused[-1])
+            return
+        actor.capacity = workers(info["jobs"])
 
     def _result(self, ref: Any, entry: Entry, actor: _Actor) -> None:
         actor.inflight -= 1

@@ -30,14 +30,15 @@ class LocalCluster:
         self.temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths must fit
         self.nodes: list[subprocess.Popen] = []
 
-    def add_node(self, cpus: int = 1, timeout: float = 90) -> subprocess.Popen:
-        """Start a node (the head first) with `cpus` CPUs and wait until the cluster has it."""
+    def add_node(self, cpus: int = 1, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.Popen:
+        """Start a node (the head first) with `cpus` CPUs (its processes with `env` added) and wait
+        until the cluster has it."""
         head = not self.nodes
         where = ["--head", f"--port={self.port}", "--include-dashboard=false"] if head else [f"--address={self.address}"]
         ray = Path(sys.executable).with_name("ray")
         proc = subprocess.Popen([str(ray), "start", *where, f"--num-cpus={cpus}", f"--object-store-memory={OBJECT_STORE}",
                                  "--disable-usage-stats", f"--temp-dir={self.temp}", "--block"],
-                                env={**os.environ, **FAST_HEALTH}, stdout=subprocess.DEVNULL,
+                                env={**os.environ, **FAST_HEALTH, **(env or {})}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         self.nodes.append(proc)
         self.wait_for(sum(p.poll() is None for p in self.nodes), timeout)
