@@ -1,8 +1,8 @@
 """A batch on a Ray cluster: one `NodeGrader` actor per node, submissions balanced across them.
 
 The driver (`batch.run`) is the same as for a local batch; this executor only grades. Each node's
-actor gets the grading bundle once, then submissions as bytes, at most `workers(jobs)` in flight, so
-a faster node takes more. A node that dies loses only its in-flight submissions: they go back to
+actor gets the grading bundle once, then submissions as bytes, at most `in_flight(jobs)` at a time
+(enough that its slots never wait for the driver), so a faster node takes more. A node that dies loses only its in-flight submissions: they go back to
 the queue and are graded on another node (one lost MAX_LOSSES times is reported as a failure).
 Nodes that join while the batch runs get an actor too; nodes without CPUs (a head kept free of
 work with `--num-cpus=0`) get none. A node that cannot grade (isolation below the assignment's
@@ -43,6 +43,12 @@ CONNECT_TIMEOUT = 10.0  # seconds to reach the cluster's address
 CLOSE_WAIT = 10.0  # seconds an actor gets to kill its runs before it is killed
 
 _REMOTE = ray.remote(NodeGrader)
+
+
+def in_flight(jobs: int) -> int:
+    """Submissions sent to a node of `jobs` slots at most: its slots' threads (`slots.workers`), and as
+    many again prepared and waiting, so that a slot never waits for the driver to write a result."""
+    return 2 * workers(jobs)
 
 
 class NodeLost(Exception):
@@ -93,7 +99,7 @@ class RayExecutor:
             jobs = self.jobs or cpus
             handle = _REMOTE.options(
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node_id, soft=False), num_cpus=0,
-                max_concurrency=workers(jobs) + 2, max_restarts=0, max_task_retries=0,
+                max_concurrency=in_flight(jobs) + 2, max_restarts=0, max_task_retries=0,
             ).remote(self.bundle, self.assignment.name, jobs, self.variants)
             actor = self.actors[node_id] = _Actor(node_id, handle, node.get("NodeManagerAddress", "?"))
             pending[handle.ready.remote()] = actor
@@ -195,7 +201,7 @@ class _Dispatch:
             self.refused.append(f"Ray node {actor.label} cannot grade: {problem}")
             self.note(self.refused[-1])
             return
-        actor.capacity = workers(info["jobs"])
+        actor.capacity = in_flight(info["jobs"])
 
     def _result(self, ref: Any, entry: Entry, actor: _Actor) -> None:
         actor.inflight -= 1
