@@ -8,7 +8,6 @@ bundle does not load) is reported by `ready`, never raised, so that the driver c
 from __future__ import annotations
 
 import json
-import os
 import socket
 import tempfile
 import threading
@@ -60,9 +59,8 @@ class NodeGrader:
             self.problem = f"{type(e).__name__}: {e}"
 
     def ready(self) -> dict:
-        """Who this node is and whether it can grade: host, version, isolation level, jobs, problem."""
-        return {"host": socket.gethostname(), "pid": os.getpid(), "version": __version__, "jobs": self.jobs,
-                "isolation": self.node.pool.level if self.node else None, "problem": self.problem}
+        """Who this node is and whether it can grade: host, version, jobs, problem."""
+        return {"host": socket.gethostname(), "version": __version__, "jobs": self.jobs, "problem": self.problem}
 
     def grade(self, filename: str, data: bytes) -> dict:
         """Grade one submission: {"report": JSON text} or {"error": what failed in the grader}."""
