@@ -137,3 +137,15 @@ def test_a_wrong_scores_sheet_is_a_one_line_error_and_merges_nothing(tmp_path):
         result = cli("written", str(out), "-a", "T1", "--config", str(config), "--merge", str(scores))
         assert result.returncode == 1 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
         assert (out / "grades.csv").read_text() == before
+
+
+@pytest.mark.parametrize("text, severity", [("", "warning"), ("  \n ", "warning"), (PROOF, "info")])
+def test_an_empty_written_answer_is_a_warning_not_ready(text: str, severity: str) -> None:
+    """`check` must not call a blank notebook's written answer ready; a TA sees it is empty."""
+    from autograder.assignment import Question
+    from autograder.grading.pipeline import written_result
+
+    q = Question("2", "Why", 2.0, "Written answer 2: explain why", "", False, None, (), 1e-6, "visible", False,
+                 is_written=True)
+    result = written_result(q, text)
+    assert result.score == 0.0 and [m.severity.value for m in result.messages] == [severity]

@@ -307,6 +307,10 @@ def written_result(q: Question, text: str | None, ta_score: float | None = None)
     if ta_score is not None:
         score = min(max(ta_score, 0.0), q.points)
         message = Message(Severity.INFO, f"Graded by a teaching assistant: {score:g} / {q.points:g}.")
+    elif not text.split():
+        score = 0.0
+        message = Message(Severity.WARNING, f"Your written answer to {q.id} is empty: write it right after the "
+                                            f"prompt “{q.prompt}”.")
     else:
         score = 0.0
         words = len(text.split())
