@@ -194,7 +194,7 @@ def batch(source: Path, assignment_name: str | None, config_path: Path | None, o
     try:
         assignment = _assignment(config_path, assignment_name, None)
         readable_input(source)
-        executor = _ray_executor(assignment, ray_address, jobs, variants) if ray_address else None
+        executor = _ray_executor(assignment, ray_address, jobs, variants) if ray_address is not None else None
     except BaseException:
         if pool is not None:
             pool.close(wait=False)
