@@ -71,7 +71,8 @@ def _become_child(request: dict, fds: list[int]) -> None:
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     limits = request["limits"]
-    private = private_fs.isolate(request["scratch"], request.get("uid"), request.get("gid"), limits["disk_mb"])
+    private = private_fs.isolate(request["scratch"], request.get("uid"), request.get("gid"), limits["disk_mb"],
+                                 request.get("own_network", True))
     os.chdir(request["scratch"])
     os.environ.clear()
     os.environ.update(request["env"])

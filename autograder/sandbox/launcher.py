@@ -205,7 +205,9 @@ class Connection:
         self._next += 1
         request = {"id": self._next, "scratch": scratch, "env": env, "limits": limits.model_dump(),
                    "uid": self.run_as.uid if self.run_as else None,
-                   "gid": self.run_as.gid if self.run_as else None}
+                   "gid": self.run_as.gid if self.run_as else None,
+                   # bubblewrap's network namespace already holds the server and its runs: no network
+                   "own_network": self.server.level != "namespace"}
         try:
             self.sock.sendmsg([json.dumps(request).encode()],
                               [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])

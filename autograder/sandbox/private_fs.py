@@ -76,15 +76,16 @@ def _loopback_up() -> None:
         fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | _IFF_UP))
 
 
-def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int) -> bool:
-    """Give this process a private mount, IPC and network namespace with `scratch`, /tmp and /dev/shm
-    on one tmpfs of `disk_mb` MB. True if /tmp is now the run's own; False where that is not allowed
-    (or the run's folder lies in /tmp, which then stays as it was)."""
-    if _libc.unshare(_NAMESPACES) != 0:
+def isolate(scratch: str, uid: int | None, gid: int | None, disk_mb: int, own_network: bool = True) -> bool:
+    """Give this process a private mount, IPC and (`own_network`) network namespace with `scratch`,
+    /tmp and /dev/shm on one tmpfs of `disk_mb` MB. True if /tmp is now the run's own; False where
+    that is not allowed (or the run's folder lies in /tmp, which then stays as it was)."""
+    if _libc.unshare(_NAMESPACES if own_network else _NAMESPACES & ~_CLONE_NEWNET) != 0:
         return False
     private_tmp = False
-    with contextlib.suppress(OSError):
-        _loopback_up()
+    if own_network:
+        with contextlib.suppress(OSError):
+            _loopback_up()
     try:
         _limit_ipc(disk_mb)
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the host
