@@ -148,3 +148,14 @@ def test_a_node_that_cannot_grade_is_left_out_saying_why(local_samples: Path, tm
         alone = _batch(SAMPLES, tmp_path / "again", "--ray", cluster.address, *config)
     assert alone.returncode == 1
     assert alone.stderr.strip().splitlines()[-1].startswith("Error: no Ray node can grade (7 submissions left): Ray node")
+
+
+@pytest.mark.parametrize("address, problem", [("nohost", "not a Ray address"), ("host:port", "not a Ray address"),
+                                              ("", "not a Ray address")])
+def test_a_malformed_address_is_refused_before_connecting(address: str, problem: str) -> None:
+    from autograder.cluster import ClusterError
+    from autograder.cluster.executor import _reachable
+
+    with pytest.raises(ClusterError, match=problem):
+        _reachable(address)
+    _reachable("auto")  # Ray finds the cluster started on this machine itself

@@ -237,7 +237,7 @@ def _reachable(address: str) -> None:
         return
     host, _, port = address.rpartition(":")
     try:
-        socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
     except ValueError:
         raise ClusterError(f"not a Ray address: {address} (host:port, or auto)") from None
     except OSError as e:
