@@ -159,3 +159,4 @@ def test_a_malformed_address_is_refused_before_connecting(address: str, problem:
     with pytest.raises(ClusterError, match=problem):
         _reachable(address)
     _reachable("auto")  # Ray finds the cluster started on this machine itself
+

@@ -188,9 +188,10 @@ class _Dispatch:
     def _ready(self, ref: Any, actor: _Actor) -> None:
         try:
             info = ray.get(ref)
-        except RayError as e:
+        except RayError as e:  # the actor did not start there (autograder missing, another Python...)
             self.ex.lose(actor)
-            self.note(f"Ray node {actor.label} could not start grading: {_short(e)}")
+            self.refused.append(f"Ray node {actor.label} could not start grading: {_short(e)}")
+            self.note(self.refused[-1])
             return
         actor.host = info["host"]
         problem = info["problem"] or (f"it runs autograder {info['version']}, this batch {__version__}"
