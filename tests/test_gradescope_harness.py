@@ -20,6 +20,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from autograder.assignment import load_assignment
 from conftest import REPO
 
 BASE = os.environ.get("BASE_IMAGE", "autograder-base:bookworm")
@@ -55,15 +56,26 @@ def missing() -> str | None:
 
 @pytest.fixture(scope="module")
 def gradescope_image(tmp_path_factory) -> Iterator[str]:
-    """The base after setup.sh, committed once so that every submission starts from it."""
+    """A2S1's Gradescope image."""
+    yield from _gradescope_image("A2S1", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def gradescope_image_a2s2(tmp_path_factory) -> Iterator[str]:
+    """A2S2's Gradescope image (its function answers and written questions)."""
+    yield from _gradescope_image("A2S2", tmp_path_factory)
+
+
+def _gradescope_image(assignment: str, tmp_path_factory) -> Iterator[str]:
+    """The base after setup.sh of `assignment`'s zip, committed once so that every submission starts from it."""
     reason = missing()
     if reason:
         if os.environ.get("AUTOGRADER_REQUIRE_DOCKER") == "1":
             pytest.fail(f"Gradescope harness required but cannot run: {reason}")
         pytest.skip(f"Gradescope harness: {reason}")
     zip_path = tmp_path_factory.mktemp("zip") / "autograder.zip"
-    made = subprocess.run([sys.executable, "-m", "autograder", "gradescope-zip", "-a", "A2S1", "--out", str(zip_path)],
-                          cwd=REPO, capture_output=True, text=True)
+    made = subprocess.run([sys.executable, "-m", "autograder", "gradescope-zip", "-a", assignment,
+                           "--out", str(zip_path)], cwd=REPO, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     name = f"autograder-harness-{uuid.uuid4().hex[:12]}"
     docker("run", "-d", "--name", name, "--network", "none", "-v", f"{WHEELHOUSE}:/wheels:ro", BASE,
@@ -117,3 +129,16 @@ def test_no_notebook_submitted_is_a_clear_result(gradescope_image, tmp_path):
     data = run_autograder(gradescope_image, tmp_path, notes)
     assert data["score"] == 0
     assert "No .ipynb or .py file" in data["output"] and "notes.txt" in data["output"]
+
+
+def test_a2s2_gets_every_automatic_point_and_its_written_answers_wait_for_a_ta(gradescope_image_a2s2, tmp_path):
+    a2s2 = load_assignment(REPO / "grading_config.yaml", "A2S2")
+    data = run_autograder(gradescope_image_a2s2, tmp_path, REPO / "solutions" / "A2S2" / "A2S2.py")
+    scores = {t["name"]: t["score"] for t in data["tests"]}
+    assert len(scores) == len(a2s2.questions) and data["extra_data"]["failure"] is None
+    assert data["score"] == sum(q.points for q in a2s2.questions if not q.is_written) > 0, data["output"]
+    written = [q for q in a2s2.questions if q.is_written]
+    assert written and [scores[q.name] for q in written] == [0] * len(written)
+    assert "separate user" in data["extra_data"]["isolation"]
+    blank = run_autograder(gradescope_image_a2s2, tmp_path, a2s2.notebook)
+    assert blank["score"] == 0 and blank["extra_data"]["failure"] is None
