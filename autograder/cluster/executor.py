@@ -2,12 +2,13 @@
 
 The driver (`batch.run`) is the same as for a local batch; this executor only grades. Each node's
 actor gets the grading bundle once, then submissions as bytes, at most `in_flight(jobs)` at a time
-(enough that its slots never wait for the driver), so a faster node takes more. A node that dies loses only its in-flight submissions: they go back to
-the queue and are graded on another node (one lost MAX_LOSSES times is reported as a failure).
-Nodes that join while the batch runs get an actor too; nodes without CPUs (a head kept free of
-work with `--num-cpus=0`) get none. A node that cannot grade (isolation below the assignment's
-minimum, runs that would reach its network, another autograder version) is left out, saying why;
-with no other node the batch stops.
+(enough that its slots never wait for the driver), so a faster node takes more. A node that dies
+loses only its in-flight submissions: they go back to the queue and are graded on another node (one
+lost MAX_LOSSES times is reported as a failure). Nodes that join while the batch runs get an actor
+too; nodes without CPUs (a head kept free of work with `--num-cpus=0`) get none. A node that cannot
+grade (isolation below the assignment's minimum, runs that would reach its network, another
+autograder version, an actor that does not start) is left out, saying why; with no other node the
+batch stops.
 """
 from __future__ import annotations
 
