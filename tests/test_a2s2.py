@@ -23,12 +23,11 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from otter_assign import assert_otter_agrees, code_cells, needs_otter
 from conftest import CONFIG, REPO
 
 from autograder.assign import (
     parse_master,
-    solution_notebook,
-    student_notebook,
     write_assignment,
 )
 from autograder.assignment import Assignment, load_assignment
@@ -43,7 +42,6 @@ SOLUTIONS = [REPO / "solutions/A2S2/A2S2.ipynb", REPO / "solutions/A2S2/A2S2.py"
 SAMPLES = REPO / "assignments/A2S2/samples"
 CHECKS = REPO / "assignments/A2S2/checks.py"
 SCHEMA = json.loads((REPO / "autograder/results/gradescope.schema.json").read_text())
-OTTER = Path(sys.executable).with_name("otter")
 LEVELS = ("namespace", "user", "process")
 FUNCTIONS = {"2.1": "attention_pool", "2.2": "approx_score", "2.3": "attention_jacobian", "2.4.1": "soft_search",
              "2.4.2": "encoder_grad", "2.4.3": "train_search_engine", "2.5.1": "se_block", "2.5.2": "se_gates"}
@@ -116,9 +114,6 @@ def samples(a2s2, pool) -> dict[str, GradeReport]:
     return {name: grade_file(SAMPLES / name, a2s2, False, pool) for name in SAMPLE_SCORES}
 
 
-def _code(nb: nbformat.NotebookNode) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
 
 def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, cwd=cwd)
@@ -182,10 +177,10 @@ def test_student_notebook_is_blank_and_runs_as_python(a2s2):
     text = STUDENT.read_text(encoding="utf-8")
     assert "SOLUTION" not in text
     assert [line for line in SOLUTION_LINES if line in text] == []
-    for source in _code(nb):
+    for source in code_cells(nb):
         compile(source, "<cell>", "exec")  # a blank function still parses (its docstring is its body)
     for q in (q for q in a2s2.questions if not q.is_written):  # written prompts are Markdown
-        cells = [s for s in _code(nb) if q.prompt in s]
+        cells = [s for s in code_cells(nb) if q.prompt in s]
         assert len(cells) == 1, q.id
         assert f"def {q.answer}(" in cells[0] and "# TODO:" in cells[0]
     # the written prompts are kept for students, the model answers are not
@@ -195,27 +190,19 @@ def test_student_notebook_is_blank_and_runs_as_python(a2s2):
 
 
 def test_solution_cells_differ_from_the_student_cells_only_in_answers():
-    student = _code(nbformat.read(str(STUDENT), as_version=4))
-    solution = _code(nbformat.read(str(SOLUTIONS[0]), as_version=4))
+    student = code_cells(nbformat.read(str(STUDENT), as_version=4))
+    solution = code_cells(nbformat.read(str(SOLUTIONS[0]), as_version=4))
     assert len(student) == len(solution)
     for blank, full in zip(student, solution):
         lines = iter(full.split("\n"))
         assert all(line in lines for line in blank.split("\n")), blank  # the solution only adds lines
 
 
-@pytest.mark.skipif(not OTTER.exists(), reason="otter-grader CLI not installed next to this Python")
+@needs_otter
 def test_real_otter_assign_accepts_the_master(tmp_path):
-    run = subprocess.run([str(OTTER), "assign", str(MASTER), str(tmp_path / "out"), "--no-run-tests"],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
-    otter_student = nbformat.read(str(tmp_path / "out/student" / MASTER.name), as_version=4)
-    ours = student_notebook(parse_master(nbformat.read(str(MASTER), as_version=4)))
-    placeholder = re.compile(r"^ *\.\.\.\n|\n *\.\.\.$| \.\.\.$", re.MULTILINE)  # otter's `...` where we blank
-    assert [placeholder.sub("", src) for src in _code(otter_student)] == _code(ours)
-    otter_solution = nbformat.read(str(tmp_path / "out/autograder" / MASTER.name), as_version=4)
-    marker = re.compile(r"  # SOLUTION$|\n *# (BEGIN|END) SOLUTION$", re.MULTILINE)  # otter keeps its markers
-    solution = solution_notebook(parse_master(nbformat.read(str(MASTER), as_version=4)))
-    assert [marker.sub("", src) for src in _code(otter_solution)] == _code(solution)
+    assert_otter_agrees(MASTER, tmp_path / "out", timeout=300,
+                        placeholder=re.compile(r"^ *\.\.\.\n|\n *\.\.\.$| \.\.\.$", re.MULTILINE),
+                        marker=re.compile(r"  # SOLUTION$|\n *# (BEGIN|END) SOLUTION$", re.MULTILINE))
 
 
 # --------------------------------------------------------------------------- the data and the checks' maths

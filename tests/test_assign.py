@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from otter_assign import assert_otter_agrees, code_cells, needs_otter
 
 from autograder.assign import (
     MasterFormatError,
@@ -22,11 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions/A2S1/A2S1.master.ipynb"
 GENERATED = [ROOT / "assignments/A2S1/A2S1.ipynb", ROOT / "solutions/A2S1/A2S1.ipynb", ROOT / "solutions/A2S1/A2S1.py"]
 ANSWERS = ["1e5 * key", "1e-2 * key.mean", "8 * key[:2]", "(key[0] + key[1]) / 2", "query132[0]"]
-OTTER = Path(sys.executable).with_name("otter")
 
-
-def _code(nb: nbformat.NotebookNode) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
 def _master() -> nbformat.NotebookNode:
@@ -60,7 +57,7 @@ def test_master_questions():
 
 def test_student_notebook_has_six_blank_todos():
     nb = nbformat.read(str(GENERATED[0]), as_version=4)
-    todo_cells = [src for src in _code(nb) if "# TODO:" in src]
+    todo_cells = [src for src in code_cells(nb) if "# TODO:" in src]
     assert len(todo_cells) == 6
     for src in todo_cells:
         lines = src.split("\n")
@@ -73,8 +70,8 @@ def test_student_notebook_has_six_blank_todos():
 
 
 def test_solution_cells_match_student_cells():
-    student = _code(nbformat.read(str(GENERATED[0]), as_version=4))
-    solution = _code(nbformat.read(str(GENERATED[1]), as_version=4))
+    student = code_cells(nbformat.read(str(GENERATED[0]), as_version=4))
+    solution = code_cells(nbformat.read(str(GENERATED[1]), as_version=4))
     assert len(student) == len(solution) == 9
     for blank, full in zip(student, solution):
         changed = [(a, b) for a, b in zip(blank.split("\n"), full.split("\n")) if a != b]
@@ -128,9 +125,9 @@ def test_solution_markers_in_course_style():
         nbformat.v4.new_markdown_cell("model answer"),
     ))
     assert master.config == {"name": "T"} and master.questions[0].points == 2
-    assert _code(student_notebook(master)) == ["x =\n    y[0] +=\nprint(x)"]
+    assert code_cells(student_notebook(master)) == ["x =\n    y[0] +=\nprint(x)"]
     solution = solution_notebook(master)
-    assert _code(solution) == ["x = 1\nf(x=1)\n    y[0] += g(x)\nz = 3\nw = 4\nprint(x)"]
+    assert code_cells(solution) == ["x = 1\nf(x=1)\n    y[0] += g(x)\nz = 3\nw = 4\nprint(x)"]
     assert [c.cell_type for c in solution.cells] == ["code", "markdown"]
     assert [c.cell_type for c in student_notebook(master).cells] == ["code"]
 
@@ -153,15 +150,7 @@ def test_unbalanced_solution_block_is_rejected():
         student_notebook(master)
 
 
-@pytest.mark.skipif(not OTTER.exists(), reason="otter-grader CLI not installed next to this Python")
+@needs_otter
 def test_real_otter_assign_accepts_the_master(tmp_path):
-    run = subprocess.run([str(OTTER), "assign", str(MASTER), str(tmp_path / "out"), "--no-run-tests"],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    otter_student = nbformat.read(str(tmp_path / "out/student" / MASTER.name), as_version=4)
-    ours = student_notebook(parse_master(_master()))
-    placeholder = re.compile(r" \.\.\.$", re.MULTILINE)
-    assert [placeholder.sub("", src) for src in _code(otter_student)] == _code(ours)
-    otter_autograder = nbformat.read(str(tmp_path / "out/autograder" / MASTER.name), as_version=4)
-    marker = re.compile(r"  # SOLUTION$", re.MULTILINE)
-    assert [marker.sub("", src) for src in _code(otter_autograder)] == _code(solution_notebook(parse_master(_master())))
+    assert_otter_agrees(MASTER, tmp_path / "out", timeout=120, placeholder=re.compile(r" \.\.\.$", re.MULTILINE),
+                        marker=re.compile(r"  # SOLUTION$", re.MULTILINE))
