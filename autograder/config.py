@@ -32,6 +32,14 @@ def _requirement(text: str) -> str:
 PipRequirement = Annotated[str, AfterValidator(_requirement)]
 
 
+def _python_names(names: list[str]) -> list[str]:
+    """`names`, each checked to be a Python name (a config's answers, inspected and varied names)."""
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} is not a Python name")
+    return names
+
+
 class ConfigError(Exception):
     """A problem with grading_config.yaml that the instructor must fix."""
 
@@ -107,19 +115,14 @@ class QuestionConfig(_Strict):
     @field_validator("inspect")
     @classmethod
     def _names(cls, v: list[str]) -> list[str]:
-        for name in v:
-            if not name.isidentifier():
-                raise ValueError(f"{name!r} is not a Python name")
-        return v
+        return _python_names(v)
 
     @field_validator("answer")
     @classmethod
     def _identifier(cls, v: str | FunctionAnswer | WrittenAnswer) -> str | FunctionAnswer | WrittenAnswer:
         if isinstance(v, WrittenAnswer):
             return v
-        name = v if isinstance(v, str) else v.function
-        if not name.isidentifier():
-            raise ValueError(f"{name!r} is not a Python name")
+        _python_names([v if isinstance(v, str) else v.function])
         return v
 
 
@@ -133,10 +136,7 @@ class Variants(_Strict):
     @field_validator("names")
     @classmethod
     def _names(cls, v: list[str]) -> list[str]:
-        for name in v:
-            if not name.isidentifier():
-                raise ValueError(f"{name!r} is not a Python name")
-        return v
+        return _python_names(v)
 
 
 AUTHORING_ONLY = {"notebook", "master", "solutions", "samples"}  # files no grading machine gets
