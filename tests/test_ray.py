@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 pytest.importorskip("ray")
 
 from autograder.cluster.bundle import pack_bundle, unpack_bundle  # noqa: E402
-from autograder.cluster.local import LocalCluster  # noqa: E402
+from autograder.cluster.local import LocalCluster, free_port  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "assignments" / "A2S1" / "samples"
@@ -72,10 +71,7 @@ def test_bundle_round_trip_keeps_the_grade_fingerprint(a2s1, tmp_path: Path) -> 
 
 
 def test_an_unreachable_cluster_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens on it
-    done = _batch(SAMPLES, tmp_path / "out", "--ray", f"127.0.0.1:{port}")
+    done = _batch(SAMPLES, tmp_path / "out", "--ray", f"127.0.0.1:{free_port()}")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "cannot reach the Ray cluster" in done.stderr
     assert not (tmp_path / "out").exists()

@@ -5,15 +5,17 @@ Each node can be killed alone, as a machine failure would: its raylet, its worke
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 # Lost nodes are noticed in about a second instead of Ray's default fifteen.
 FAST_HEALTH = {"RAY_health_check_period_ms": "500", "RAY_health_check_failure_threshold": "2",
@@ -25,7 +27,7 @@ class LocalCluster:
     """`with LocalCluster() as c: c.add_node(cpus=1); ... c.address`: the head is the first node."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths must fit
         self.nodes: list[subprocess.Popen] = []
@@ -58,11 +60,13 @@ class LocalCluster:
 
     def kill(self, node: subprocess.Popen) -> None:
         """Kill a node at once: its `ray start`, raylet, workers and their children."""
-        for pid in [node.pid, *_descendants(node.pid)]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        try:
+            tree = [psutil.Process(node.pid), *psutil.Process(node.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for process in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
         node.wait()
 
     def close(self) -> None:
@@ -78,24 +82,8 @@ class LocalCluster:
         self.close()
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port of this machine nothing listens on (now)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
