@@ -10,7 +10,7 @@ from autograder.batch.discover import Entry
 from autograder.batch.executor import Note, OnReport
 from autograder.batch.node import Node
 from autograder.batch.slots import workers
-from autograder.grading.pipeline import Prepared
+from autograder.grading.pipeline import Prepared, prepare_file
 from autograder.grading.report import GradeReport
 from autograder.sandbox.pool import ServerPool
 
@@ -54,7 +54,7 @@ class LocalExecutor:
             return None
         try:
             assert entry.path is not None
-            return self.node.prepare(entry.path)
+            return prepare_file(entry.path, self.node.assignment)
         except BaseException:  # the grading thread reports it
             self.ahead.release()
             raise

@@ -1,14 +1,14 @@
-"""What one grading machine does with a submission: prepare it, run it in a slot of its fork-server
-pool, check it and (with variants) run it on fresh data; the report comes back as data. The local
-executor and a cluster node's actor both grade through a `Node`."""
+"""What one grading machine does with a prepared submission (`grading.pipeline.prepare_file` or
+`prepare_bytes`, which need no child process): run it in a slot of its fork-server pool, check it and
+(with variants) run it on fresh data; the report comes back as data. The local executor and a
+cluster node's actor both grade through a `Node`."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.batch.slots import Slots
-from autograder.grading.pipeline import Prepared, grade_prepared, prepare_file
+from autograder.grading.pipeline import Prepared, grade_prepared
 from autograder.grading.report import Finding, GradeReport
 from autograder.grading.variants import NOT_RUN, find_fits
 from autograder.sandbox.launcher import SandboxError
@@ -23,10 +23,6 @@ class Node:
         self.variants = variants and assignment.variants is not None and assignment.variants.count > 0
         self.slots = Slots(jobs)
         self.stop = threading.Event()  # set: runs not started yet are not started
-
-    def prepare(self, path: Path) -> Prepared:
-        """Read, split, locate and compile (no child process: can run ahead of the slots)."""
-        return prepare_file(path, self.assignment)
 
     def grade(self, ready: Prepared) -> GradeReport | None:
         """Run a prepared submission in a slot and check it; None if the node stopped first."""

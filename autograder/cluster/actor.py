@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import socket
 import tempfile
-import threading
 import traceback
-from itertools import count
 from pathlib import Path
 
 from autograder import __version__
 from autograder.batch.node import Node
 from autograder.batch.slots import workers
 from autograder.cluster.bundle import unpack_bundle
+from autograder.grading.pipeline import prepare_bytes
 from autograder.grading.record import report_to_dict
 from autograder.sandbox.launcher import require_isolation
 from autograder.sandbox.pool import ServerPool
@@ -43,8 +42,6 @@ class NodeGrader:
     def __init__(self, bundle: dict[str, bytes], name: str, jobs: int, variants: bool) -> None:
         self.jobs, self.problem, self.node = jobs, None, None
         self._scratch = tempfile.TemporaryDirectory(prefix="autograder-node-")
-        self._ids = count()
-        self._lock = threading.Lock()
         try:
             assignment = unpack_bundle(bundle, Path(self._scratch.name) / "bundle", name)
             pool = ServerPool(assignment.preload, workers(jobs), batch=True)
@@ -66,18 +63,8 @@ class NodeGrader:
         """Grade one submission: {"report": JSON text} or {"error": what failed in the grader}."""
         if self.node is None:
             return {"error": f"this node cannot grade: {self.problem}"}
-        with self._lock:
-            folder = Path(self._scratch.name) / str(next(self._ids))
         try:
-            folder.mkdir()
-            path = folder / Path(filename).name
-            path.write_bytes(data)
-            try:
-                ready = self.node.prepare(path)
-            finally:
-                path.unlink()
-                folder.rmdir()
-            report = self.node.grade(ready)
+            report = self.node.grade(prepare_bytes(data, filename, self.node.assignment))
             if report is None:
                 return {"error": "the node was stopped"}
             return {"report": json.dumps(report_to_dict(report), ensure_ascii=False, allow_nan=True)}

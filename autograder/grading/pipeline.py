@@ -101,10 +101,22 @@ def prepare_file(path: Path, assignment: Assignment) -> Prepared:
     """Read, split, locate and compile the file at `path` (batches do this ahead of the runs).
     A file that cannot be read, or takes more than PREPARE_SECONDS, gets a `problem` instead."""
     start, budget = time.monotonic(), _Budget(PREPARE_SECONDS)
-    data: bytes | None = None
     try:
         data = read_submission(path)
-        submission = load_bytes(data, path.name)
+    except SubmissionError as e:
+        return Prepared(path.name, data_digest(None), time.monotonic() - start, problem=str(e))
+    return _prepare(data, path.name, assignment, start, budget)
+
+
+def prepare_bytes(data: bytes, name: str, assignment: Assignment) -> Prepared:
+    """`prepare_file` for a submission's bytes already read (a cluster node gets them so); `name`, its
+    file's name, decides the format."""
+    return _prepare(data, name, assignment, time.monotonic(), _Budget(PREPARE_SECONDS))
+
+
+def _prepare(data: bytes, name: str, assignment: Assignment, start: float, budget: _Budget) -> Prepared:
+    try:
+        submission = load_bytes(data, name)
         budget.check("reading the file")
         cells, where = locate(submission.cells, [Target(q.id, q.prompt, q.answer) for q in assignment.code_questions])
         budget.check("finding the questions")
@@ -114,9 +126,8 @@ def prepare_file(path: Path, assignment: Assignment) -> Prepared:
         plan.compile()
         budget.check("compiling the cells")
     except (SubmissionError, OverBudget) as e:
-        return Prepared(path.name, data_digest(data), time.monotonic() - start, problem=str(e))
-    return Prepared(path.name, data_digest(data), time.monotonic() - start,
-                    submission, cells, where, inputs, plan)
+        return Prepared(name, data_digest(data), time.monotonic() - start, problem=str(e))
+    return Prepared(name, data_digest(data), time.monotonic() - start, submission, cells, where, inputs, plan)
 
 
 def grade_prepared(prepared: Prepared, assignment: Assignment, pool: ServerPool | None,
